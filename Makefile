@@ -1,0 +1,109 @@
+# MiniKernel — build, run, test.
+#
+#   make          the kernel (build/minikernel) and the user programs
+#   make run      build and boot the demo in QEMU
+#   make test     the test suite (swift test: boots QEMU per case)
+#   make debug    QEMU waiting for gdb, and a gdb that attaches to it
+#   make clean
+#
+# Tools: the Swift 6.3 toolchain (swiftc, clang, ld.lld), nasm, gcc,
+# qemu-system-x86_64. `make check-tools` says what is missing and how to get it.
+
+SWIFTC   ?= swiftc
+CLANG    ?= clang
+LD       := ld.lld
+NASM     ?= nasm
+HOSTCC   ?= gcc
+QEMU     ?= qemu-system-x86_64
+
+BUILD    := build
+KERNEL   := $(BUILD)/minikernel
+
+SWIFT_SRCS := $(shell find Sources/MiniKernel -name '*.swift' | sort)
+ASM_SRCS   := $(wildcard Sources/Boot/*.asm)
+ASM_OBJS   := $(patsubst Sources/Boot/%.asm,$(BUILD)/boot/%.o,$(ASM_SRCS))
+SHIM_DIR   := Sources/SwiftRuntimeShim
+
+# Embedded Swift for a freestanding x86-64 target. No red zone (interrupts
+# would clobber it), no SSE in kernel code (so entering the kernel never has
+# to save the user's vector registers), no stack protector (no runtime for it).
+SWIFTFLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf \
+  -wmo -parse-as-library -Osize -module-name MiniKernel \
+  -I $(SHIM_DIR)/include -Xcc -mno-red-zone -Xcc -mno-sse -Xcc -mcmodel=kernel \
+  -Xfrontend -disable-stack-protector
+CFLAGS_SHIM := --target=x86_64-unknown-none-elf -ffreestanding -fno-builtin -nostdlib \
+  -mno-red-zone -mno-sse -mcmodel=kernel -fno-stack-protector -O2 -Wall
+LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
+
+QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+.PHONY: all kernel userland run test debug clean check-tools bench
+all: check-tools kernel userland
+
+kernel: $(KERNEL)
+
+include Userland/Makefile.inc
+
+$(BUILD)/boot/%.o: Sources/Boot/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -o $@ $<
+
+$(BUILD)/shim.o: $(SHIM_DIR)/runtime.c $(SHIM_DIR)/include/shim.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CFLAGS_SHIM) -c -o $@ $<
+
+$(BUILD)/kernel.o: $(SWIFT_SRCS) $(SHIM_DIR)/include/shim.h $(SHIM_DIR)/include/module.modulemap
+	@mkdir -p $(dir $@)
+	$(SWIFTC) $(SWIFTFLAGS) -c -o $@ $(SWIFT_SRCS)
+
+KOBJS := $(ASM_OBJS) $(BUILD)/kernel.o $(BUILD)/shim.o
+
+# Two links, as Linux's kallsyms: the first finds every function's address,
+# the second embeds the table; it sits last in the image so nothing moves.
+$(BUILD)/kallsyms0.o: scripts/kallsyms.sh
+	@mkdir -p $(dir $@)
+	printf 'section .kallsyms progbits alloc noexec nowrite align=8\nglobal kallsyms_num, kallsyms_addresses, kallsyms_name_offsets, kallsyms_names\nkallsyms_num: dq 0\nkallsyms_addresses:\nkallsyms_name_offsets:\nkallsyms_names: db 0\n' > $(BUILD)/kallsyms0.asm
+	$(NASM) -f elf64 -o $@ $(BUILD)/kallsyms0.asm
+
+$(KERNEL): $(KOBJS) $(BUILD)/kallsyms0.o linker.ld scripts/kallsyms.sh
+	$(LD) $(LDFLAGS) -o $(BUILD)/minikernel.stage1 $(KOBJS) $(BUILD)/kallsyms0.o
+	scripts/kallsyms.sh $(BUILD)/minikernel.stage1 $(BUILD)/kallsyms.asm
+	$(NASM) -f elf64 -o $(BUILD)/kallsyms.o $(BUILD)/kallsyms.asm
+	$(LD) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/kallsyms.o
+	@cmp -s <(llvm-nm -n $(BUILD)/minikernel.stage1 | grep -v kallsyms | grep -v __kernel_end) \
+	        <(llvm-nm -n $@ | grep -v kallsyms | grep -v __kernel_end) \
+	  || { echo "kallsyms: symbols moved between the two links" >&2; rm -f $@; exit 1; }
+
+SHELL := /bin/bash
+
+# The demo: init is Userland/demo_init.c.
+$(BUILD)/demo.cpio: $(BUILD)/userland/demo_init $(BUILD)/host/gen_init_cpio
+	$(BUILD)/host/gen_init_cpio $@ /init=$(BUILD)/userland/demo_init
+
+run: all $(BUILD)/demo.cpio
+	timeout 60 $(QEMU) $(QEMU_FLAGS) -smp 2 -kernel $(KERNEL) -initrd $(BUILD)/demo.cpio \
+	  -append "console=ttyS0 init=/init" ; \
+	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
+
+test: check-tools
+	swift test
+
+debug: all $(BUILD)/demo.cpio
+	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x scripts/gdbinit"
+	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(KERNEL) -initrd $(BUILD)/demo.cpio -append "console=ttyS0 init=/init"
+
+clean:
+	rm -rf $(BUILD) .build
+
+# Say what is missing, and how to get it. CI (.ci/run) installs it itself.
+check-tools:
+	@missing=""; \
+	for t in $(SWIFTC) $(CLANG) $(LD) llvm-nm; do command -v $$t >/dev/null || missing="$$missing $$t(Swift 6.3 toolchain)"; done; \
+	command -v $(NASM) >/dev/null || missing="$$missing nasm(apt-get install nasm)"; \
+	command -v $(HOSTCC) >/dev/null || missing="$$missing gcc(apt-get install gcc)"; \
+	command -v $(QEMU) >/dev/null || missing="$$missing qemu-system-x86_64(apt-get install qemu-system-x86)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing tools:$$missing"; \
+	  echo "On Debian: sudo apt-get install -y nasm qemu-system-x86 gcc  (Swift: https://swift.org/install)"; \
+	  exit 1; fi

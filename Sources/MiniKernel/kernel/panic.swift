@@ -1,0 +1,50 @@
+// panic() and BUG(). Linux: kernel/panic.c, include/asm-generic/bug.h.
+//
+// A broken invariant stops the machine loudly: the reason, a backtrace, and
+// QEMU's exit status QEMU_EXIT_PANIC, so a test harness can never mistake it
+// for success or a hang.
+
+import CShim
+
+/// Set once a panic has started: a second one (from a fault while panicking)
+/// goes straight to power-off.
+private var panicking = false
+
+/// Set by die(): the oops already printed the registers and the trace.
+var oops_in_progress = false
+
+func panic(_ why: KLine, file: StaticString = #fileID, line: UInt = #line) -> Never {
+    local_irq_disable()
+    if panicking { machine_power_off(code: .panic) }
+    panicking = true
+    // Let other CPUs stop printing over us; the console lock may be held by
+    // the code that faulted, so panic output bypasses it.
+    smp_send_stop()
+    printk_unlocked("Kernel panic - not syncing: \(why.buf)")
+    if !oops_in_progress { dump_stack(rbp: read_rbp()) }
+    printk_unlocked("---[ end Kernel panic - not syncing: \(why.buf) ]---")
+    machine_power_off(code: .panic)
+}
+
+/// BUG(): an invariant the code relies on does not hold.
+func BUG(_ what: KLine = "", file: StaticString = #fileID, line: UInt = #line) -> Never {
+    printk_unlocked("kernel BUG at \(file):\(line)! \(what.buf)")
+    panic("BUG: \(what.buf)")
+}
+
+/// BUG_ON(cond): Linux's assertion. Cheap enough to keep in production paths.
+@inline(__always)
+func BUG_ON(_ cond: Bool, _ what: @autoclosure () -> KLine = "", file: StaticString = #fileID, line: UInt = #line) {
+    if cond { BUG(what(), file: file, line: line) }
+}
+
+/// Printing for panic paths: no lock, because the faulting code may hold it.
+func printk_unlocked(_ line: KLine) {
+    printk_raw_prefixed(line.buf)
+}
+
+/// The Embedded Swift runtime's fatal errors (failed unwrap, bad cast) land here.
+@_cdecl("swift_runtime_abort")
+public func swift_runtime_abort(_ why: UnsafePointer<CChar>?) {
+    panic("Swift runtime abort")
+}

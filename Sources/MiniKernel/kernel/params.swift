@@ -1,0 +1,54 @@
+// The kernel command line. Linux: kernel/params.c, init/main.c (parse_args,
+// obsolete_checksetup).
+//
+// The line is split on spaces into `name` or `name=value` words; the words
+// the kernel knows are collected into `KernelParams`. Unknown words are left
+// alone (Linux passes them to init as arguments or environment).
+
+import CShim
+struct KernelParams {
+    var quiet = false
+    var ktest = false
+    var ktestFilter: ByteString = .empty
+    var initPath: ByteString = .empty
+    var crashtest: ByteString = .empty
+    var rdlist = false
+    var trace: ByteString = .empty
+    var lockcheck = false
+    var schedSeed: Int? = nil
+}
+
+var kernel_params = KernelParams()
+
+/// Calls `body(name, value)` for each word of `line`; value is empty for bare words.
+func parse_args(_ line: ByteString, _ body: (ByteString, ByteString) -> Void) {
+    var i = 0
+    while i < line.count {
+        while i < line.count && line[i] == 32 { i += 1 }
+        let start = i
+        while i < line.count && line[i] != 32 { i += 1 }
+        if i > start {
+            let word = line.slice(start, i)
+            if let eq = word.firstIndex(of: 61) {       // "="
+                body(word.slice(0, eq), word.slice(eq + 1, word.count))
+            } else {
+                body(word, .empty)
+            }
+        }
+    }
+}
+
+func parse_kernel_params(_ line: ByteString) -> KernelParams {
+    var p = KernelParams()
+    parse_args(line) { name, value in
+        if name.equals("quiet") { p.quiet = true }
+        else if name.equals("ktest") { p.ktest = true; p.ktestFilter = value }
+        else if name.equals("init") { p.initPath = value }
+        else if name.equals("crashtest") { p.crashtest = value }
+        else if name.equals("rdlist") { p.rdlist = true }
+        else if name.equals("trace") { p.trace = value }
+        else if name.equals("lockcheck") { p.lockcheck = true }
+        else if name.equals("sched_seed") { p.schedSeed = value.integerValue }
+    }
+    return p
+}

@@ -1,0 +1,130 @@
+/* shim.h — the instructions Swift cannot spell, as static inline functions.
+ *
+ * Imported into the kernel as the `CShim` module. Everything here is one
+ * instruction (or a fixed short sequence) so that the unsafe surface stays
+ * small and visible. Linux keeps the same things in arch/x86/include/asm/. */
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static inline uint64_t rdmsr(uint32_t msr) {
+    uint32_t lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v) {
+    __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
+static inline uint64_t read_rsp(void) { uint64_t v; __asm__ volatile("mov %%rsp, %0" : "=r"(v)); return v; }
+static inline uint64_t read_rflags(void) { uint64_t v; __asm__ volatile("pushfq; popq %0" : "=r"(v) :: "memory"); return v; }
+
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
+static inline void ud2(void) { __asm__ volatile("ud2"); }
+
+/* Descriptor-table loads. The pointer structures are built by the caller. */
+struct __attribute__((packed)) desc_ptr { uint16_t limit; uint64_t base; };
+static inline void load_gdt(uint64_t base, uint16_t limit) {
+    struct desc_ptr p = { limit, base }; __asm__ volatile("lgdt %0" :: "m"(p) : "memory");
+}
+static inline void load_idt(uint64_t base, uint16_t limit) {
+    struct desc_ptr p = { limit, base }; __asm__ volatile("lidt %0" :: "m"(p) : "memory");
+}
+static inline void load_tr(uint16_t sel) { __asm__ volatile("ltr %0" :: "r"(sel)); }
+
+/* Raw memory access at a kernel virtual address. The only way Swift code
+ * touches memory it did not allocate itself (page tables, MMIO, boot info). */
+static inline uint8_t  peek8(uint64_t a)  { return *(volatile uint8_t  *)a; }
+static inline uint16_t peek16(uint64_t a) { return *(volatile uint16_t *)a; }
+static inline uint32_t peek32(uint64_t a) { return *(volatile uint32_t *)a; }
+static inline uint64_t peek64(uint64_t a) { return *(volatile uint64_t *)a; }
+static inline void poke8(uint64_t a, uint8_t v)   { *(volatile uint8_t  *)a = v; }
+static inline void poke16(uint64_t a, uint16_t v) { *(volatile uint16_t *)a = v; }
+static inline void poke32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static inline void poke64(uint64_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
+
+/* Linker-script symbols, as addresses. */
+extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
+extern char __rodata_start[], __rodata_end[], __data_start[], __bss_start[], __bss_end[];
+extern char boot_stack_bottom[], boot_stack_top[], boot_pml4[];
+static inline uint64_t sym_kernel_start(void) { return (uint64_t)__kernel_start; }
+static inline uint64_t sym_kernel_end(void) { return (uint64_t)__kernel_end; }
+static inline uint64_t sym_text_start(void) { return (uint64_t)__text_start; }
+static inline uint64_t sym_text_end(void) { return (uint64_t)__text_end; }
+static inline uint64_t sym_rodata_start(void) { return (uint64_t)__rodata_start; }
+static inline uint64_t sym_rodata_end(void) { return (uint64_t)__rodata_end; }
+static inline uint64_t sym_data_start(void) { return (uint64_t)__data_start; }
+static inline uint64_t sym_bss_end(void) { return (uint64_t)__bss_end; }
+static inline uint64_t sym_boot_stack_bottom(void) { return (uint64_t)boot_stack_bottom; }
+static inline uint64_t sym_boot_stack_top(void) { return (uint64_t)boot_stack_top; }
+
+/* mem* for Swift callers who want them by name. */
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Static tables defined in Sources/Boot/head_64.asm and entry_64.asm. */
+extern char idt_table[], boot_gdt_page[], boot_tss[], boot_ist_stacks[], boot_ist_stacks_end[];
+extern char boot_stack_guard[];
+extern uint64_t isr_stub_table[256];
+static inline uint64_t sym_idt_table(void) { return (uint64_t)idt_table; }
+static inline uint64_t sym_boot_gdt_page(void) { return (uint64_t)boot_gdt_page; }
+static inline uint64_t sym_boot_tss(void) { return (uint64_t)boot_tss; }
+static inline uint64_t sym_boot_ist_stacks(void) { return (uint64_t)boot_ist_stacks; }
+static inline uint64_t sym_boot_ist_stacks_end(void) { return (uint64_t)boot_ist_stacks_end; }
+static inline uint64_t sym_boot_stack_guard(void) { return (uint64_t)boot_stack_guard; }
+static inline uint64_t isr_stub(int v) { return isr_stub_table[v]; }
+
+/* Reload CS and the data segments after lgdt (a far return is the only way to set CS). */
+static inline void load_kernel_segments(uint16_t cs, uint16_t ds) {
+    __asm__ volatile(
+        "pushq %q0\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "movw %w1, %%ds\n\t"
+        "movw %w1, %%es\n\t"
+        "movw %w1, %%ss\n\t"
+        :: "r"((uint64_t)cs), "r"(ds) : "rax", "memory");
+}
+
+/* The kallsyms table generated at link time (scripts/kallsyms.sh). */
+extern const uint64_t kallsyms_num;
+extern const uint64_t kallsyms_addresses[];
+extern const uint32_t kallsyms_name_offsets[];
+extern const char kallsyms_names[];
+static inline uint64_t kallsyms_count(void) { return kallsyms_num; }
+static inline uint64_t kallsyms_address(uint64_t i) { return kallsyms_addresses[i]; }
+static inline const char *kallsyms_name(uint64_t i) { return kallsyms_names + kallsyms_name_offsets[i]; }
+
+/* The registers saved on every entry into the kernel, in the order
+ * Sources/Boot/entry_64.asm pushes them. Linux: arch/x86/include/asm/ptrace.h.
+ * `vector` is ours (Linux has one entry point per vector instead); for a
+ * system call it holds SYSCALL_VECTOR and `orig_rax` the call number. */
+struct pt_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t vector;
+    uint64_t orig_rax;   /* the CPU's error code for exceptions; the syscall number for syscalls */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
