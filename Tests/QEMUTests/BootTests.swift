@@ -1,14 +1,11 @@
 import Testing
 
-/// What a boot with no initramfs must end in.
-///
-/// EDIT HERE when the kernel starts running init: it will then panic with
-/// `No working init found` (status 253) instead of powering off.
+/// What a boot with no initramfs must end in: with nothing to run as init,
+/// Linux panics with "No working init found." (status 253).
 enum NoInitBoot {
-    static let outcome: BootOutcome = .poweroff
-    /// A kernel line the boot must print last-ish; nil for none.
-    /// Later: "Kernel panic - not syncing: No working init found"
-    static let requiredMessage: String? = nil
+    static let outcome: BootOutcome = .panic
+    /// A kernel line the boot must print; nil for none.
+    static let requiredMessage: String? = "Kernel panic - not syncing: No working init found."
 }
 
 @Suite("Boot")
