@@ -94,12 +94,12 @@ func exec_mm_release(_ tsk: Task) {
 /// signals stay ignored (POSIX).
 func flush_signal_handlers(_ t: Task) {
     for i in 0..<Int(_NSIG) {
-        var a = t.signal.action[i]
+        var a = t.sighand.action[i]
         if a.handler != SIG_IGN { a.handler = SIG_DFL }
         a.flags = 0
         a.restorer = 0
         a.mask = SigSet()
-        t.signal.action[i] = a
+        t.sighand.action[i] = a
     }
 }
 

@@ -7,7 +7,7 @@ import CShim
 /// stack and becomes the idle loop once init has been started.
 func sched_init() -> Task {
     let sig = SignalStruct()
-    let idle = Task(signal: sig)
+    let idle = Task(signal: sig, sighand: SighandStruct())
     idle.pid = 0
     idle.tgid = 0
     idle.flags = [.idle, .kthread]
@@ -47,7 +47,7 @@ private func create_init_task(parent: Task) -> Task? {
     let sig = SignalStruct()
     sig.flags.insert(.unkillable)
     guard let stack = alloc_thread_stack() else { return nil }
-    let t = Task(signal: sig)
+    let t = Task(signal: sig, sighand: SighandStruct())
     t.stackBase = stack
     t.stackTop = stack + THREAD_SIZE
     t.usage = 2
@@ -72,6 +72,7 @@ private func create_init_task(parent: Task) -> Task? {
     withUnsafeMutablePointer(to: &regs) { copy_thread_initial(t, $0) }
     tasklistLock.withLock {
         link_child(t, to: parent)
+        link_thread(t)
         link_task_list(t)
         attach_pid(t)
     }

@@ -52,9 +52,9 @@ var nr_tasks = 0
 var init_task_list_head: Task? = nil
 
 /// dup_task_struct(): a new task object and kernel stack.
-private func dup_task_struct(signal: SignalStruct) -> Task? {
+private func dup_task_struct(signal: SignalStruct, sighand: SighandStruct) -> Task? {
     guard let stack = alloc_thread_stack() else { return nil }
-    let t = Task(signal: signal)
+    let t = Task(signal: signal, sighand: sighand)
     t.stackBase = stack
     t.stackTop = stack + THREAD_SIZE
     // Two references: one for running (dropped by finish_task_switch after
@@ -68,6 +68,7 @@ private func dup_task_struct(signal: SignalStruct) -> Task? {
 func free_task(_ t: Task) {
     free_thread_stack(t.stackBase)
     put_signal_struct(t.signal)
+    put_sighand(t.sighand)
     nr_tasks -= 1
     kfree_object(t)
 }
@@ -75,7 +76,7 @@ func free_task(_ t: Task) {
 /// copy_process(): everything but waking the child. Returns the child, or
 /// nil with `error` set. (Not a Result<Task, …>: a multi-payload enum may keep
 /// its tag in a class pointer's "spare" top bits, which upper-half kernel
-/// pointers do not have — see docs/embedded-swift.md.)
+/// pointers do not have — see the README.)
 func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, error: inout Errno) -> Task? {
     let f = args.flags
     // Linux's flag-combination checks, in its order.
@@ -83,26 +84,41 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     if f.contains(.thread) && !f.contains(.sighand) { error = .EINVAL; return nil }
     if f.contains(.sighand) && !f.contains(.vm) { error = .EINVAL; return nil }
     if f.contains(.parent) && current.signal.flags.contains(.unkillable) { error = .EINVAL; return nil }
-    if f.contains(.thread) { error = .EINVAL; return nil }   // thread groups: the next issue
 
     let parentTask = current
-    let sig = SignalStruct()
-    guard let p = dup_task_struct(signal: sig) else {
-        put_signal_struct(sig)
+    // copy_signal / copy_sighand: a thread shares its group's signal state
+    // and handlers; a process gets its own, copied from the parent's.
+    let sig: SignalStruct
+    let sh: SighandStruct
+    if f.contains(.thread) {
+        sig = parentTask.signal
+    } else {
+        sig = SignalStruct()
+        sig.pgrp = parentTask.signal.pgrp
+        sig.session = parentTask.signal.session
+        sig.hasChildSubreaper = parentTask.signal.hasChildSubreaper || parentTask.signal.isChildSubreaper
+    }
+    if f.contains(.sighand) {
+        sh = parentTask.sighand
+    } else {
+        sh = SighandStruct()
+        sh.action = parentTask.sighand.action
+    }
+    guard let p = dup_task_struct(signal: sig, sighand: sh) else {
+        if !f.contains(.thread) { put_signal_struct(sig) }
+        if !f.contains(.sighand) { put_sighand(sh) }
         error = .ENOMEM; return nil
     }
+    if f.contains(.thread) { sig.usage += 1 }
+    if f.contains(.sighand) { sh.count += 1 }
     p.comm = parentTask.comm
     p.flags = parentTask.flags.intersection([.kthread]).union(.forkNoExec)
     p.blocked = parentTask.blocked
     p.pdeathSignal = 0
     p.startTime = ktime_get_ns()
-    p.exitSignal = args.exitSignal
-
-    // copy_signal / copy_sighand: a new process gets its own copies.
-    sig.action = parentTask.signal.action
-    sig.pgrp = parentTask.signal.pgrp
-    sig.session = parentTask.signal.session
-    sig.hasChildSubreaper = parentTask.signal.hasChildSubreaper || parentTask.signal.isChildSubreaper
+    if f.contains(.thread) { p.exitSignal = -1 }
+    else if f.contains(.parent) { p.exitSignal = parentTask.groupLeader.exitSignal }
+    else { p.exitSignal = args.exitSignal }
 
     // copy_files / copy_fs.
     if let files = parentTask.files {
@@ -135,14 +151,11 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         error = .EAGAIN; return nil
     }
     p.pid = pid
-    p.tgid = pid
-    p.groupLeader = p
 
     // Make it visible: linked to its parent, findable by pid.
     let flags = tasklistLock.lockIrqSave()
-    if f.contains(.parent) {
+    if f.contains(.parent) || f.contains(.thread) {
         p.realParent = parentTask.realParent
-        p.exitSignal = parentTask.groupLeader.exitSignal
     } else {
         p.realParent = parentTask
     }
@@ -150,11 +163,27 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     // A fatal signal that arrived while we copied: give up, as Linux does.
     if fatal_signal_pending(parentTask) {
         tasklistLock.unlockIrqRestore(flags)
-        free_pid(pid)
+        put_pid(pid)
         abort_fork(p)
         error = .EINTR; return nil
     }
-    link_child(p, to: p.realParent)
+    let siglockFlags = siglock.lockIrqSave()
+    if f.contains(.thread) {
+        // A thread joins its group; it is nobody's child.
+        p.tgid = parentTask.tgid
+        p.groupLeader = parentTask.groupLeader
+        sig.nrThreads += 1
+        sig.live += 1
+        sig.quickThreads += 1
+    } else {
+        p.tgid = pid
+        p.groupLeader = p
+        get_pid(sig.pgrp)
+        get_pid(sig.session)
+        link_child(p, to: p.realParent)
+    }
+    link_thread(p)
+    siglock.unlockIrqRestore(siglockFlags)
     link_task_list(p)
     attach_pid(p)
     tasklistLock.unlockIrqRestore(flags)
@@ -169,6 +198,24 @@ private func abort_fork(_ p: Task) {
     if let fs = p.fs { put_fs_struct(fs); p.fs = nil }
     p.usage = 1
     put_task_struct(p)
+}
+
+/// The thread list of a group (signal->thread_head), in creation order.
+func link_thread(_ p: Task) {
+    let sig = p.signal
+    p.threadNext = nil
+    guard var last = sig.threadHead else { sig.threadHead = p; p.threadPrev = nil; return }
+    while let n = last.threadNext { last = n }
+    last.threadNext = p
+    p.threadPrev = last
+}
+
+func unlink_thread(_ p: Task) {
+    if let prev = p.threadPrev { prev.threadNext = p.threadNext }
+    else if p.signal.threadHead === p { p.signal.threadHead = p.threadNext }
+    if let next = p.threadNext { next.threadPrev = p.threadPrev }
+    p.threadNext = nil
+    p.threadPrev = nil
 }
 
 /// Children list: the child goes to the tail of its parent's children.

@@ -3,8 +3,11 @@
 // alloc_pid() hands out the next free number after the last one given,
 // wrapping at pid_max to RESERVED_PIDS, as Linux's cyclic IDR allocation
 // does; a number becomes free again only when the task that had it is
-// released (free_pid() from __unhash_process()). find_task_by_vpid() looks
-// a number up through a small hash table chained through the tasks.
+// released (__unhash_process()) and no process group or session is still
+// named after it: like Linux's struct pid, a number is reference counted —
+// one reference for the task, one more for each group leader whose process
+// group or session it is. find_task_by_vpid() looks a number up through a
+// small hash table chained through the tasks.
 
 import CShim
 
@@ -18,6 +21,8 @@ struct PidAllocator {
     var lastPid: Int32 = 0
     var nrInUse = 0
     var hash: UnsafeMutablePointer<Task?>? = nil
+    /// References to each pid number (task, process group, session).
+    var refs: UnsafeMutablePointer<UInt16>? = nil
 }
 
 var pidAllocator = PidAllocator()
@@ -26,9 +31,11 @@ let pidmapLock = SpinLock(name: "pidmap_lock")
 
 func pidmap_init() {
     let words = Int(PID_MAX_DEFAULT) / 64
-    guard let bm = kzalloc(words * 8), let h = kmalloc(PIDHASH_SIZE * MemoryLayout<Task?>.stride) else {
+    guard let bm = kzalloc(words * 8), let h = kmalloc(PIDHASH_SIZE * MemoryLayout<Task?>.stride),
+          let r = kzalloc(Int(PID_MAX_DEFAULT) * 2) else {
         panic("pidmap_init: no memory")
     }
+    pidAllocator.refs = r.bindMemory(to: UInt16.self, capacity: Int(PID_MAX_DEFAULT))
     pidAllocator.bitmap = bm.bindMemory(to: UInt64.self, capacity: words)
     let table = h.bindMemory(to: Task?.self, capacity: PIDHASH_SIZE)
     table.initialize(repeating: nil, count: PIDHASH_SIZE)
@@ -49,6 +56,7 @@ func alloc_pid() -> Int32? {
             if candidate >= PID_MAX_DEFAULT { candidate = RESERVED_PIDS }
             if !testBit(bm, candidate) {
                 bm[Int(candidate) / 64] |= 1 << UInt64(candidate % 64)
+                pidAllocator.refs?[Int(candidate)] = 1
                 pidAllocator.lastPid = candidate
                 pidAllocator.nrInUse += 1
                 return candidate
@@ -58,11 +66,27 @@ func alloc_pid() -> Int32? {
     }
 }
 
-func free_pid(_ pid: Int32) {
+/// get_pid(): one more user of the number (a process group or session).
+func get_pid(_ pid: Int32) {
+    guard pid > 0 else { return }      // pid 0 (the idle tasks', init's initial pgrp) is never freed
     pidmapLock.withLock {
-        guard let bm = pidAllocator.bitmap, pid > 0, testBit(bm, pid) else { BUG("freeing free pid \(pid)") }
-        bm[Int(pid) / 64] &= ~(1 << UInt64(pid % 64))
-        pidAllocator.nrInUse -= 1
+        guard let refs = pidAllocator.refs, refs[Int(pid)] > 0 else { BUG("get_pid of free pid \(pid)") }
+        refs[Int(pid)] += 1
+    }
+}
+
+/// put_pid(): the last user frees the number for reuse.
+func put_pid(_ pid: Int32) {
+    guard pid > 0 else { return }
+    pidmapLock.withLock {
+        guard let bm = pidAllocator.bitmap, let refs = pidAllocator.refs, refs[Int(pid)] > 0 else {
+            BUG("put_pid of free pid \(pid)")
+        }
+        refs[Int(pid)] -= 1
+        if refs[Int(pid)] == 0 {
+            bm[Int(pid) / 64] &= ~(1 << UInt64(pid % 64))
+            pidAllocator.nrInUse -= 1
+        }
     }
 }
 

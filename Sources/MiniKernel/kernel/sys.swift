@@ -17,6 +17,20 @@ func sys_geteuid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 func sys_getgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 func sys_getegid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 
+/// Marks every descendant process as having a subreaper above it.
+private func propagate_has_child_subreaper(_ root: Task) {
+    for_each_thread(root.signal) { th in
+        var c = th.childrenHead
+        while let p = c {
+            c = p.siblingNext
+            if !p.signal.hasChildSubreaper {
+                p.signal.hasChildSubreaper = true
+                propagate_has_child_subreaper(p)
+            }
+        }
+    }
+}
+
 /// getpgid(pid): 0 means the caller.
 func sys_getpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let pid = Int32(truncatingIfNeeded: regs.arg0)
@@ -42,10 +56,11 @@ func sys_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let me = current
     switch option {
     case PR_SET_CHILD_SUBREAPER:
-        siglock.withLock {
-            me.signal.isChildSubreaper = arg2 != 0
-            // Descendants learn that a subreaper is above them at fork
-            // (has_child_subreaper is inherited), as in Linux.
+        me.signal.isChildSubreaper = arg2 != 0
+        if arg2 != 0 {
+            // Descendants that exist already learn of it now
+            // (walk_process_tree); later ones inherit it at fork.
+            tasklistLock.withLock { propagate_has_child_subreaper(me) }
         }
         return 0
     case PR_GET_CHILD_SUBREAPER:
@@ -122,4 +137,81 @@ func sys_reboot(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     default:
         return Errno.EINVAL.negated
     }
+}
+
+/// The leader of the group `t` belongs to, for process-group calls.
+private func process_of(_ pid: Int32) -> Task? {
+    guard let t = find_task_by_vpid(pid) else { return nil }
+    return t.groupLeader
+}
+
+/// Whether any process is in process group `pgrp` of session `sid`.
+private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {
+    var t = init_task_list_head
+    while let p = t {
+        t = p.tasksNext
+        if p.isGroupLeader && !p.isIdle && p.exitState == .none && p.signal.pgrp == pgrp && p.signal.session == sid {
+            return true
+        }
+    }
+    return false
+}
+
+/// change_pid() for a group's process group or session.
+private func set_pgrp(_ p: Task, _ pgrp: Int32) {
+    get_pid(pgrp)
+    put_pid(p.signal.pgrp)
+    p.signal.pgrp = pgrp
+}
+
+/// setpgid(pid, pgid), with Linux's checks: the target must be the caller or
+/// one of its children that has not exec'd (EACCES), in the same session,
+/// not a session leader (EPERM); the group must exist in that session or be
+/// the target's own pid (EPERM).
+func sys_setpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    var pid = Int32(truncatingIfNeeded: regs.arg0)
+    var pgid = Int32(truncatingIfNeeded: regs.arg1)
+    let me = current.groupLeader
+    if pid == 0 { pid = me.tgid }
+    if pgid == 0 { pgid = pid }
+    if pgid < 0 { return Errno.EINVAL.negated }
+    return tasklistLock.withLock { () -> Int in
+        guard let p = process_of(pid), p.exitState == .none else { return Errno.ESRCH.negated }
+        if p.realParent.signal === me.signal {
+            if p.signal.session != me.signal.session { return Errno.EPERM.negated }
+            if !p.flags.contains(.forkNoExec) { return Errno.EACCES.negated }
+        } else if p !== me {
+            return Errno.ESRCH.negated
+        }
+        if p.signal.session == p.tgid { return Errno.EPERM.negated }        // a session leader
+        if pgid != pid && !pgrp_exists(pgid, session: me.signal.session) { return Errno.EPERM.negated }
+        if p.signal.pgrp != pgid { set_pgrp(p, pgid) }
+        return 0
+    }
+}
+
+/// getpgrp(): the caller's process group.
+func sys_getpgrp(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { Int(current.signal.pgrp) }
+
+/// setsid(): a new session and process group, named after the caller —
+/// unless the caller already leads a process group (EPERM).
+func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let me = current.groupLeader
+    return tasklistLock.withLock { () -> Int in
+        let sid = me.tgid
+        if pgrp_exists(sid, session: me.signal.session) || pgrp_exists(sid, session: sid) { return Errno.EPERM.negated }
+        set_pgrp(me, sid)
+        get_pid(sid)
+        put_pid(me.signal.session)
+        me.signal.session = sid
+        return Int(sid)
+    }
+}
+
+/// getsid(pid): 0 means the caller.
+func sys_getsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    if pid == 0 { return Int(current.signal.session) }
+    guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
+    return Int(t.signal.session)
 }

@@ -15,8 +15,6 @@ func current_mm() -> MMStruct? { scheduler_running ? current.mm : nil }
 /// Leave the user half behind: run on the kernel's own page tables.
 func switch_to_kernel_mm() { switch_mm(nil) }
 
-/// Wakes futex waiters on a user address: futexes come with thread groups.
-func futex_wake_hook(_ uaddr: UInt64) {}
 
 /// mm_users, read once (the count may change right after on SMP).
 func mm_users(_ mm: MMStruct) -> Int { mm.mmUsers.load(ordering: .relaxed) }

@@ -105,7 +105,11 @@ func exit_to_user_mode(_ regs: UnsafeMutablePointer<PtRegs>) {
     let t = current
     while true {
         if t.needResched { schedule(); continue }
-        if signal_pending(t) { get_signal() }
+        if signal_pending(t) { arch_do_signal_or_restart(regs) } else if regs.pointee.vector == SYSCALL_VECTOR {
+            // No signal, but a restartable call may still need its fixup
+            // (its signal was taken by another thread meanwhile).
+            arch_do_signal_or_restart(regs)
+        }
         if !t.needResched { break }
     }
 }

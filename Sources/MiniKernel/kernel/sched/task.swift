@@ -74,13 +74,25 @@ final class Task {
 
     // Shared state.
     var signal: SignalStruct
+    var sighand: SighandStruct
+    /// The thread group: all threads of a process, linked through the
+    /// group's SignalStruct (signal->thread_head).
+    var threadNext: Task? = nil
+    var threadPrev: Task? = nil
     var mm: MMStruct? = nil
     var files: FilesStruct? = nil
     var fs: FsStruct? = nil
 
-    // Signals sent to this thread only.
-    var pending = SigSet()
+    // Signals sent to this thread only, and those it blocks.
+    var pending = SigPending()
     var blocked = SigSet()
+    /// The mask to restore after a handler that sigsuspend-like calls installed.
+    var savedSigmask: SigSet? = nil
+    /// JOBCTL_STOP_PENDING: this thread still has to take part in a group stop.
+    var jobctlStopPending = false
+    /// What nanosleep must finish if restarted (restart_block).
+    var restartDeadline: UInt64 = 0
+    var restartRemAddr: UInt64 = 0
 
     // Scheduling.
     var cpu = 0
@@ -120,8 +132,9 @@ final class Task {
     var tasksNext: Task? = nil
     var tasksPrev: Task? = nil
 
-    init(signal: SignalStruct) {
+    init(signal: SignalStruct, sighand: SighandStruct) {
         self.signal = signal
+        self.sighand = sighand
         // Swift wants every field set before `self` exists; the family links
         // start as a null placeholder for that one instant, then point at the
         // task itself until copy_process() links it into its family.

@@ -81,8 +81,9 @@ struct Timespec {
     var nsec: Int64 = 0
 }
 
-/// nanosleep(req, rem): -EINVAL for an invalid time, -EINTR (with the time
-/// left in *rem) when a signal cut the sleep short.
+/// nanosleep(req, rem): -EINVAL for an invalid time. Interrupted by a
+/// signal, the time left goes to *rem and the call either fails with EINTR
+/// (a handler ran) or is restarted by restart_syscall() to sleep the rest.
 func sys_nanosleep(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var req = Timespec()
     guard withUnsafeMutableBytes(of: &req, { copy_from_user($0.baseAddress!, regs.arg0, 16) }) else {
@@ -90,13 +91,22 @@ func sys_nanosleep(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     }
     guard req.sec >= 0, req.nsec >= 0, req.nsec < 1_000_000_000 else { return Errno.EINVAL.negated }
     let ns = UInt64(req.sec) &* 1_000_000_000 &+ UInt64(req.nsec)
-    let left = schedule_hrtimeout(until: ktime_get_ns() &+ ns)
+    return nanosleep_until(ktime_get_ns() &+ ns, remAddr: regs.arg1)
+}
+
+/// do_nanosleep(): sleep to an absolute deadline; -ERESTART_RESTARTBLOCK
+/// (with the restart block filled in) when a signal interrupts.
+func nanosleep_until(_ deadline: UInt64, remAddr: UInt64) -> Int {
+    let left = schedule_hrtimeout(until: deadline)
     if left == 0 { return 0 }
-    if regs.arg1 != 0 {
+    if remAddr != 0 {
         var rem = Timespec(sec: Int64(left / 1_000_000_000), nsec: Int64(left % 1_000_000_000))
-        if !withUnsafeBytes(of: &rem, { copy_to_user(regs.arg1, $0.baseAddress!, 16) }) { return Errno.EFAULT.negated }
+        if !withUnsafeBytes(of: &rem, { copy_to_user(remAddr, $0.baseAddress!, 16) }) { return Errno.EFAULT.negated }
     }
-    return Errno.EINTR.negated
+    let t = current
+    t.restartDeadline = deadline
+    t.restartRemAddr = remAddr
+    return Errno.ERESTART_RESTARTBLOCK.negated
 }
 
 /// clock_gettime(clock, tp). Wall-clock time starts at the epoch at boot:

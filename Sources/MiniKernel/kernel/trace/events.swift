@@ -60,3 +60,14 @@ func exitStateName(_ s: ExitState) -> StaticString {
     case .dead: return "EXIT_DEAD"
     }
 }
+
+func trace_signal_generate(_ sig: Int32, _ t: Task, group: Bool) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(current)) signal_generate: sig=\(sig) errno=0 code=0 comm=\(comm: t.comm) pid=\(t.pid) grp=\(group ? 1 : 0) res=0")
+}
+
+func trace_signal_deliver(_ sig: Int32, _ t: Task) {
+    guard traceExit else { return }
+    let act = t.sighand.actionFor(sig)
+    printk_always("\(tracePrefix(t)) signal_deliver: sig=\(sig) errno=0 code=0 sa_handler=\(hex: act.handler, width: 1) sa_flags=\(hex: act.flags, width: 1)")
+}
