@@ -20,6 +20,13 @@ struct DifferentialTests {
         var testDescription: String { "\(name), -smp \(smp)" }
     }
 
+    /// Files that are not programs, next to `/init` as they are next to the scenario
+    /// binaries natively (build/userland): a scenario finds them at dirname(argv[0]).
+    /// `exec_errors` execs them for ENOEXEC. See Userland/Makefile.inc (USERLAND_DATA).
+    static var dataFiles: [(dest: String, src: String)] {
+        ["notelf.txt", "badelf.bin"].map { (dest: "/" + $0, src: Repo.userland($0).path) }
+    }
+
     /// Scenarios are read from the sources, so the cases are known before the build.
     static let cases = userlandScenarios().flatMap { name in [1, 4].map { Case(name: name, smp: $0) } }
 
@@ -27,7 +34,7 @@ struct DifferentialTests {
     func matchesLinux(_ scenario: Case) async throws {
         let native = try await NativeRuns.shared.run(scenario.name)
         // fork_loop and leak_rounds take a few seconds under TCG; 60 s is ample.
-        let run = try await bootProgram(scenario.name, smp: scenario.smp, timeout: 60)
+        let run = try await bootProgram(scenario.name, extraFiles: Self.dataFiles, smp: scenario.smp, timeout: 60)
 
         // One issue per case, listing every problem and then the boot's context
         // once, so a failure reads as one story instead of four console dumps.

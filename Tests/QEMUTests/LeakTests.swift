@@ -8,11 +8,16 @@ import Testing
 /// children are gone (docs/interfaces.md); any difference is a leak.
 @Suite("No leaks after fork/exit/wait")
 struct LeakTests {
-    @Test("leak_rounds as init: every leakcheck counter ends where it started", arguments: [1, 4])
-    func leakRounds(smp: Int) async throws {
-        let run = try await bootProgram("leak_rounds", smp: smp, append: "leakcheck", timeout: 60)
+    /// leak_rounds: 1,000 fork/exit/wait rounds of single-threaded processes;
+    /// leak_threads: 1,000 processes with 4 threads each, ending in every way
+    /// the exit path knows (exit_group from any thread, delayed leaders,
+    /// SIGKILL, SIGSEGV, SIGTERM during wait4, clear_child_tid joins).
+    @Test("every leakcheck counter ends where it started",
+          arguments: [("leak_rounds", 1), ("leak_rounds", 4), ("leak_threads", 1), ("leak_threads", 4)])
+    func leakRounds(program: String, smp: Int) async throws {
+        let run = try await bootProgram(program, smp: smp, append: "leakcheck", timeout: 120)
         expect(run.boot, run.output.hasSuffix("DONE\n"),
-               "leak_rounds' output should end with DONE; its last lines:\n" + Console.lastLines(of: run.output, 8))
+               "\(program)'s output should end with DONE; its last lines:\n" + Console.lastLines(of: run.output, 8))
         expectOutcome(run.boot, .poweroff)
 
         guard let line = run.boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }) else {

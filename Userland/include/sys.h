@@ -89,6 +89,7 @@ typedef long int64_t;
 #define EISDIR  21
 #define EINVAL  22
 #define ENOSYS  38
+#define ETIMEDOUT 110
 
 /* ---- signals ---- */
 #define SIGHUP   1

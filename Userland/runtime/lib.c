@@ -260,12 +260,18 @@ const char *errname(long ret)
         [ECHILD] = "ECHILD",   [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES",
         [EFAULT] = "EFAULT",   [EBUSY] = "EBUSY",   [EEXIST] = "EEXIST", [ENOTDIR] = "ENOTDIR",
         [EISDIR] = "EISDIR",   [EINVAL] = "EINVAL", [ENOSYS] = "ENOSYS",
+        [ETIMEDOUT] = "ETIMEDOUT",
     };
+    /* The kernel-internal restart codes must never reach user space; name them if they do. */
+    static const char *restart_names[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
+                                           "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK" };
     static char other[32];
     if (ret == 0)
         return "0";
     if (ret < 0 && -ret < (long)(sizeof names / sizeof names[0]) && names[-ret])
         return names[-ret];
+    if (ret <= -512 && ret >= -516)
+        return restart_names[-ret - 512];
     if (ret < 0)
         format(other, sizeof other, "errno %ld", -ret);
     else
@@ -300,4 +306,22 @@ int on_minikernel(void)
     if (sys_uname(&u) != 0)
         fail("uname");
     return ends_with(u.release, "minikernel");
+}
+
+/* __start_main: every program starts with the signal state init starts
+ * with — nothing blocked, every action the default. A parent (the test
+ * harness running the native side, a shell) may leave signals blocked or
+ * ignored, and execve keeps both; without this, native and MiniKernel runs
+ * of the same scenario would start from different states. */
+int main(int argc, char **argv, char **envp);
+
+int __start_main(int argc, char **argv, char **envp)
+{
+    unsigned long empty = 0;
+    syscall4(14 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, (long)&empty, 0, 8);
+    unsigned long dfl[4] = { 0, 0, 0, 0 };          /* handler SIG_DFL, no flags, no mask */
+    for (long sig = 1; sig < 32; sig++)
+        if (sig != 9 && sig != 19)                  /* SIGKILL, SIGSTOP cannot be changed */
+            syscall4(13 /* rt_sigaction */, sig, (long)dfl, 0, 8);
+    return main(argc, argv, envp);
 }

@@ -17,6 +17,9 @@ let ETIMEDOUT = 110
 struct FutexKey: Equatable {
     var word: UInt64      // mm identity (private) or physical page (shared)
     var offset: UInt64    // user address (private) or offset in the page
+    /// A shared operation on private memory: Linux marks its key
+    /// FUT_OFF_MMSHARED, so it never meets a FUTEX_PRIVATE_FLAG waiter.
+    var mmShared = false
 }
 
 final class FutexWaiter {
@@ -36,7 +39,8 @@ private func get_futex_key(_ uaddr: UInt64, private isPrivate: Bool) -> FutexKey
     guard uaddr & 3 == 0 else { return nil }
     guard let mm = current.mm, let vma = find_vma(mm, uaddr), vma.start <= uaddr else { return nil }
     if isPrivate || !vma.isShared {
-        return FutexKey(word: UInt64(UInt(bitPattern: Unmanaged.passUnretained(mm).toOpaque())), offset: uaddr)
+        return FutexKey(word: UInt64(UInt(bitPattern: Unmanaged.passUnretained(mm).toOpaque())), offset: uaddr,
+                        mmShared: !isPrivate)
     }
     guard let frame = __get_page_for_write(mm, uaddr) else { return nil }
     return FutexKey(word: frame.value, offset: uaddr & (PAGE_SIZE - 1))
@@ -113,8 +117,8 @@ func futex_wake(_ uaddr: UInt64, _ n: Int, isPrivate: Bool) -> Int {
     return woken
 }
 
-/// The wake at thread exit for CLONE_CHILD_CLEARTID (shared key semantics,
-/// which for private memory are the same as private ones).
+/// The wake at thread exit for CLONE_CHILD_CLEARTID: a shared wake, as in
+/// Linux — which is why joiners wait without FUTEX_PRIVATE_FLAG.
 func futex_wake_hook(_ uaddr: UInt64) { _ = futex_wake(uaddr, 1, isPrivate: false) }
 
 /// futex(uaddr, op, val, timeout, uaddr2, val3).

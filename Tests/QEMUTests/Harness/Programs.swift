@@ -113,7 +113,7 @@ func bootProgram(
 /// - Returns: the output (CR LF normalized like the console), and the wait
 ///   status in the same encoding as `ProgramRun.status` (exit code << 8, or
 ///   the signal number; no core-dump flag, as Foundation does not report it).
-func runNative(_ name: String, args: [String] = [], timeout: Double = 30) async throws -> (output: String, status: Int32) {
+func runNative(_ name: String, args: [String] = [], timeout: Double = 120) async throws -> (output: String, status: Int32) {
     try await Build.ensure()
     let binary = Repo.userland(name)
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {

@@ -42,6 +42,18 @@ final class RunQueue {
         nrRunning += 1
     }
 
+    /// A task woken from sleep goes first (a crude form of CFS's wake-up
+    /// preemption: a sleeper has used less CPU than the tasks that kept it).
+    func enqueueHead(_ t: Task) {
+        BUG_ON(t.onRq, "enqueue of a queued task")
+        t.rqNext = head
+        head = t
+        if tail == nil { tail = t }
+        t.onRq = true
+        t.cpu = cpu
+        nrRunning += 1
+    }
+
     func dequeueHead() -> Task? {
         guard let t = head else { return nil }
         head = t.rqNext
@@ -112,8 +124,12 @@ func try_to_wake_up(_ t: Task, mask: TaskState) -> Bool {
     defer { rq.lock.unlockIrqRestore(flags) }
     guard !t.state.intersection(mask).isEmpty else { return false }
     t.state = .running
-    if !t.onRq && rq.curr !== t { rq.enqueue(t) }
-    if rq.curr.isIdle { rq.curr.needResched = true }
+    if !t.onRq && rq.curr !== t {
+        rq.enqueueHead(t)
+        // Wake-up preemption: the running task yields at its next way out
+        // of the kernel (at once, if this wake-up came from an interrupt).
+        rq.curr.needResched = true
+    }
     return true
 }
 
