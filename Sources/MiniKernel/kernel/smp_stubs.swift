@@ -7,8 +7,6 @@ func smp_send_stop() {}
 func current_pid_for_oops() -> Int { 0 }
 func current_comm_for_oops() -> StaticString { "swapper/0" }
 
-func handle_page_fault(_ regs: UnsafeMutablePointer<PtRegs>, _ ec: PFErrorCode, _ address: UInt64) -> Bool { false }
-func search_exception_tables(_ rip: UInt64) -> UInt64? { nil }
 func do_user_trap(_ regs: UnsafeMutablePointer<PtRegs>, vector: Int) { die(trap_name(vector), regs, errorCode: regs.pointee.orig_rax) }
 func irq_exit(_ regs: UnsafeMutablePointer<PtRegs>) {}
 

@@ -128,3 +128,21 @@ struct pt_regs {
     uint64_t orig_rax;   /* the CPU's error code for exceptions; the syscall number for syscalls */
     uint64_t rip, cs, rflags, rsp, ss;
 };
+
+/* User-memory access (Sources/Boot/usercopy.asm) and its exception table:
+ * pairs of (faulting instruction, fixup) between the two symbols. */
+uint64_t __copy_user_ll(void *dst, const void *src, uint64_t n);
+uint64_t __clear_user_ll(void *dst, uint64_t n);
+int64_t __strncpy_from_user_ll(void *dst, const void *src, uint64_t count);
+uint64_t __strnlen_user_ll(const void *src, uint64_t count);
+extern const uint64_t __ex_table_start[], __ex_table_end[];
+static inline uint64_t ex_table_count(void) { return (uint64_t)(__ex_table_end - __ex_table_start) / 2; }
+static inline uint64_t ex_table_insn(uint64_t i) { return __ex_table_start[2 * i]; }
+static inline uint64_t ex_table_fixup(uint64_t i) { return __ex_table_start[2 * i + 1]; }
+
+/* CPUID leaf 1 EDX: the feature bits Linux reports as AT_HWCAP on x86. */
+static inline uint32_t cpuid_1_edx(void) {
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return d;
+}

@@ -26,6 +26,10 @@ struct PTEFlags: OptionSet {
     static let global = PTEFlags(rawValue: 1 << 8)
     /// Software bit: a private page shared after fork, to be copied on write.
     static let cow = PTEFlags(rawValue: 1 << 9)
+    /// Software bit, only in a NOT-present entry: the frame is still mapped
+    /// but the VMA allows no access (PROT_NONE), as Linux's _PAGE_PROTNONE.
+    /// The hardware ignores every other bit of a non-present entry.
+    static let protNone = PTEFlags(rawValue: 1 << 10)
     static let noExecute = PTEFlags(rawValue: 1 << 63)
 
     static let kernelData: PTEFlags = [.present, .writable, .global, .noExecute]

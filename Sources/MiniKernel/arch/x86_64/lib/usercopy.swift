@@ -1,0 +1,111 @@
+// Kernel access to user memory. Linux: arch/x86/include/asm/uaccess.h,
+// arch/x86/lib/usercopy_64.c, lib/strncpy_from_user.c, lib/strnlen_user.c,
+// arch/x86/mm/extable.c (search_exception_tables).
+//
+// These are the ONLY way the kernel reads or writes user memory. Each one
+// first checks access_ok() (the whole range below TASK_SIZE, no wraparound),
+// then runs an assembly loop (Sources/Boot/usercopy.asm) whose user accesses
+// are covered by the exception table: a fault the current mm can resolve is
+// resolved (fault.swift), any other resumes at a fixup and the routine
+// reports failure. Unlike Linux's copy_*_user (which return the bytes left),
+// the copies here answer a Bool: every caller only wanted "all or -EFAULT".
+
+import CShim
+
+/// access_ok(): [addr, addr+size) lies wholly in user space.
+@inline(__always)
+func access_ok(_ addr: UInt64, _ size: Int) -> Bool {
+    guard size >= 0 else { return false }
+    let s = UInt64(size)
+    return s <= TASK_SIZE && addr <= TASK_SIZE - s
+}
+
+/// copy_from_user(): `n` bytes from user `src` into kernel `dst`. False if
+/// any byte could not be read (the destination may be partly written).
+func copy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ n: Int) -> Bool {
+    if n == 0 { return true }
+    guard access_ok(src, n), let s = UnsafeRawPointer(bitPattern: UInt(src)) else { return false }
+    return __copy_user_ll(dst, s, UInt64(n)) == 0
+}
+
+/// copy_to_user(): `n` bytes from kernel `src` to user `dst`.
+func copy_to_user(_ dst: UInt64, _ src: UnsafeRawPointer, _ n: Int) -> Bool {
+    if n == 0 { return true }
+    guard access_ok(dst, n), let d = UnsafeMutableRawPointer(bitPattern: UInt(dst)) else { return false }
+    return __copy_user_ll(d, src, UInt64(n)) == 0
+}
+
+/// clear_user(): zero `n` user bytes at `dst`.
+func clear_user(_ dst: UInt64, _ n: Int) -> Bool {
+    if n == 0 { return true }
+    guard access_ok(dst, n), let d = UnsafeMutableRawPointer(bitPattern: UInt(dst)) else { return false }
+    return __clear_user_ll(d, UInt64(n)) == 0
+}
+
+/// strncpy_from_user(): copy a NUL-terminated user string into `dst` (room
+/// for `max` bytes). Returns its length without the NUL (the NUL is copied
+/// too), -EFAULT on a bad address, -ENAMETOOLONG when no NUL comes within
+/// `max` bytes (where Linux's strncpy_from_user returns `max` and getname()
+/// turns it into -ENAMETOOLONG; every caller here wants the latter).
+func strncpy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ max: Int) -> Int {
+    if max <= 0 { return 0 }
+    guard src < TASK_SIZE, let s = UnsafeRawPointer(bitPattern: UInt(src)) else { return Errno.EFAULT.negated }
+    // Never read past the end of user space: a string that runs into it is a fault.
+    let limit = min(UInt64(max), TASK_SIZE - src)
+    let r = Int(__strncpy_from_user_ll(dst, s, limit))
+    if r < 0 { return Errno.EFAULT.negated }
+    if UInt64(r) == limit {
+        return limit < UInt64(max) ? Errno.EFAULT.negated : Errno.ENAMETOOLONG.negated
+    }
+    return r
+}
+
+/// strnlen_user(): the size of a user string INCLUDING its NUL, 0 on a
+/// fault, more than `max` when it has no NUL within `max` bytes.
+func strnlen_user(_ src: UInt64, _ max: Int) -> Int {
+    if max <= 0 { return 0 }
+    guard src < TASK_SIZE, let s = UnsafeRawPointer(bitPattern: UInt(src)) else { return 0 }
+    let limit = min(UInt64(max), TASK_SIZE - src)
+    let r = Int(__strnlen_user_ll(s, limit))
+    if r == 0 { return 0 }
+    if UInt64(r) > limit && limit < UInt64(max) { return 0 }   // ran into the end of user space
+    return r
+}
+
+/// get_user() for a u64: nil on a fault.
+func get_user_u64(_ addr: UInt64) -> UInt64? {
+    var v: UInt64 = 0
+    let ok = withUnsafeMutablePointer(to: &v) { copy_from_user(UnsafeMutableRawPointer($0), addr, 8) }
+    return ok ? v : nil
+}
+
+/// get_user() for a u32: nil on a fault.
+func get_user_u32(_ addr: UInt64) -> UInt32? {
+    var v: UInt32 = 0
+    let ok = withUnsafeMutablePointer(to: &v) { copy_from_user(UnsafeMutableRawPointer($0), addr, 4) }
+    return ok ? v : nil
+}
+
+/// put_user() for a u32 (wait4's status, the child-tid word).
+func put_user_u32(_ addr: UInt64, _ value: UInt32) -> Bool {
+    var v = value
+    return withUnsafePointer(to: &v) { copy_to_user(addr, UnsafeRawPointer($0), 4) }
+}
+
+/// put_user() for a u64.
+func put_user_u64(_ addr: UInt64, _ value: UInt64) -> Bool {
+    var v = value
+    return withUnsafePointer(to: &v) { copy_to_user(addr, UnsafeRawPointer($0), 8) }
+}
+
+/// search_exception_tables(): the fixup for a faulting instruction inside a
+/// user-copy routine, or nil.
+func search_exception_tables(_ rip: UInt64) -> UInt64? {
+    let n = ex_table_count()
+    var i: UInt64 = 0
+    while i < n {
+        if ex_table_insn(i) == rip { return ex_table_fixup(i) }
+        i += 1
+    }
+    return nil
+}

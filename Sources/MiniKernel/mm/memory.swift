@@ -1,0 +1,318 @@
+// User page tables: faults, copy-on-write, fork's copy, unmapping.
+// Linux: mm/memory.c (handle_mm_fault, do_anonymous_page, do_wp_page,
+// copy_page_range, unmap_page_range, free_pgtables), kernel/fork.c
+// (dup_mm, dup_mmap), arch/x86/include/asm/mmu_context.h (switch_mm).
+//
+// Shape: anonymous memory only (the ELF loader copies file bytes into
+// anonymous frames), 4 KiB pages only, frames reference-counted in their
+// struct page (get_page/put_page). A user PTE always carries `.user`, and
+// `.noExecute` unless the VMA is VM_EXEC. A private page shared after fork is
+// read-only with the software `.cow` bit; the first write copies it (or just
+// makes it writable when it has become the only user). A PROT_NONE page keeps
+// its frame in a non-present entry marked `.protNone` (Linux's _PAGE_PROTNONE).
+//
+// Every function here takes `mm.mmapLock` itself when it is an entry point
+// (handle_mm_fault, dup_mm); helpers whose name starts with `__` expect it held.
+
+import CShim
+
+// MARK: - PTE helpers
+
+/// The frame an entry maps, present or PROT_NONE; nil for an empty entry.
+@inline(__always)
+func pte_frame(_ e: UInt64) -> PhysAddr? {
+    if e & (PTEFlags.present.rawValue | PTEFlags.protNone.rawValue) == 0 { return nil }
+    return PhysAddr(e & PTE_ADDR_MASK)
+}
+
+/// vm_get_page_prot(): the PTE bits an area's permissions give, without the
+/// write bit (which depends on whether the frame is exclusively ours).
+func vm_get_page_prot(_ flags: VMFlags) -> PTEFlags {
+    if flags.intersection(.accessFlags).isEmpty { return .protNone }
+    var p: PTEFlags = [.present, .user]
+    if !flags.contains(.exec) { p.insert(.noExecute) }
+    return p
+}
+
+/// The full entry for `frame` in an area with `flags`; `cow` says the frame
+/// may be shared with another mm (fork) and must be copied before a write.
+func mk_pte(_ frame: PhysAddr, _ flags: VMFlags, cow: Bool) -> UInt64 {
+    var p = vm_get_page_prot(flags)
+    if cow && !flags.contains(.shared) { p.insert(.cow) }
+    else if flags.contains(.write) && p.contains(.present) { p.insert(.writable) }
+    return frame.value | p.rawValue
+}
+
+/// pte_offset_map / __pte_alloc: the entry slot for a user address, the
+/// tables made (and counted in mm.nrPtes) when `create`.
+func pte_offset(_ mm: MMStruct, _ va: UInt64, create: Bool) -> UnsafeMutablePointer<UInt64>? {
+    var t = mm.pgd
+    for level in 0..<3 {
+        let i = level == 0 ? pgd_index(va) : level == 1 ? pud_index(va) : pmd_index(va)
+        let e = t[i]
+        if e & PTEFlags.present.rawValue != 0 {
+            if e & PTEFlags.huge.rawValue != 0 { return nil }
+            t = PageTable(pa: PhysAddr(e & PTE_ADDR_MASK))
+            continue
+        }
+        guard create, let page = get_zeroed_page() else { return nil }
+        t[i] = page.value | PTEFlags.table.rawValue
+        mm.nrPtes += 1
+        t = PageTable(pa: page)
+    }
+    return t.entries + pte_index(va)
+}
+
+/// Calls `body` for every existing leaf slot in [start, end) of the user
+/// half, skipping whole absent tables (so a sparse 1 GiB area is cheap).
+func walk_page_range(_ pgd: PageTable, _ start: UInt64, _ end: UInt64,
+                     _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void) {
+    var va = start
+    let stop = min(end, TASK_SIZE)
+    while va < stop {
+        guard let pud = pgd.next(pgd_index(va), create: false) else {
+            va = (va | ((1 << 39) - 1)) &+ 1; continue
+        }
+        guard let pmd = pud.next(pud_index(va), create: false) else {
+            va = (va | ((1 << 30) - 1)) &+ 1; continue
+        }
+        guard let pt = pmd.next(pmd_index(va), create: false) else {
+            va = (va | ((1 << 21) - 1)) &+ 1; continue
+        }
+        let tableEnd = min((va | ((1 << 21) - 1)) &+ 1, stop)
+        while va < tableEnd {
+            body(va, pt.entries + pte_index(va))
+            va += PAGE_SIZE
+        }
+    }
+}
+
+/// Flushes one user page from this CPU's TLB if `mm` is the loaded one.
+@inline(__always)
+func flush_tlb_page(_ mm: MMStruct, _ va: UInt64) {
+    if read_cr3() & PTE_ADDR_MASK == mm.pgd.pa.value { invlpg(va) }
+}
+
+/// flush_tlb_mm(): reloading CR3 drops every non-global entry.
+func flush_tlb_mm(_ mm: MMStruct) {
+    let cr3 = read_cr3()
+    if cr3 & PTE_ADDR_MASK == mm.pgd.pa.value { write_cr3(cr3) }
+}
+
+// MARK: - switch_mm
+
+/// switch_mm(): load `next`'s page tables on this CPU (nil: the kernel's own,
+/// init_pgd, as for a kernel thread). Writes CR3 only when it changes, which
+/// also keeps the TLB when switching between threads of one process.
+func switch_mm(_ next: MMStruct?) {
+    let pa = next?.pgd.pa.value ?? init_pgd.pa.value
+    if read_cr3() & PTE_ADDR_MASK != pa { write_cr3(pa) }
+}
+
+// MARK: - Faults
+
+/// handle_mm_fault(): resolve a fault at `address` in `mm`, or say it cannot
+/// be (the caller then sends SIGSEGV or takes the exception-table fixup).
+/// Demand-zero for anonymous areas (including the stack), copy-on-write,
+/// and the access checks of arch/x86/mm/fault.c access_error().
+func handle_mm_fault(_ mm: MMStruct, _ address: UInt64, _ error: PFErrorCode) -> Bool {
+    if error.contains(.reserved) { return false }
+    mm.mmapLock.lock()
+    let ok = __handle_mm_fault(mm, address, write: error.contains(.write), instr: error.contains(.instr))
+    mm.mmapLock.unlock()
+    return ok
+}
+
+func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bool) -> Bool {
+    guard address < TASK_SIZE, let vma = find_vma(mm, address), vma.start <= address else { return false }
+    // access_error()
+    if write {
+        if !vma.flags.contains(.write) { return false }
+    } else if instr {
+        if !vma.flags.contains(.exec) { return false }
+    } else if vma.flags.intersection(.accessFlags).isEmpty {
+        return false
+    }
+    let va = page_align_down(address)
+    guard let pte = pte_offset(mm, va, create: true) else { return false }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
+    let e = pte.pointee
+    guard let frame = pte_frame(e) else {
+        // do_anonymous_page(): a fresh zeroed frame, ours alone.
+        guard let page = get_zeroed_page() else { return false }
+        pte.pointee = mk_pte(page, vma.flags, cow: false)
+        mm.rss += 1
+        return true
+    }
+    if write && e & PTEFlags.writable.rawValue == 0 {
+        return do_wp_page(mm, vma, va, pte, frame)
+    }
+    // Spurious (a stale TLB entry, or another CPU got here first): rewrite
+    // the entry from the area so that it cannot fault the same way again.
+    pte.pointee = mk_pte(frame, vma.flags, cow: e & PTEFlags.cow.rawValue != 0)
+    flush_tlb_page(mm, va)
+    return true
+}
+
+/// do_wp_page(): a write to a present read-only page of a writable area.
+/// Shared areas: just allow it. Private: reuse the frame if we are its only
+/// user (wp_page_reuse), else copy it (wp_page_copy) and drop our reference.
+private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
+                        _ pte: UnsafeMutablePointer<UInt64>, _ frame: PhysAddr) -> Bool {
+    if vma.isShared || page_count(frame) == 1 {
+        pte.pointee = mk_pte(frame, vma.flags, cow: false)
+    } else {
+        guard let copy = alloc_page() else { return false }
+        copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
+        pte.pointee = mk_pte(copy, vma.flags, cow: false)
+        put_page(frame)
+    }
+    flush_tlb_page(mm, va)
+    return true
+}
+
+/// The frame behind a user page, faulted in for writing whatever the area's
+/// permissions (FOLL_FORCE, as ptrace and exec's own stack writes use), with
+/// copy-on-write broken so the caller may write it. nil outside every area.
+func __get_page_for_write(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
+    guard let vma = find_vma(mm, va), vma.start <= va,
+          let pte = pte_offset(mm, page_align_down(va), create: true) else { return nil }
+    let e = pte.pointee
+    guard let frame = pte_frame(e) else {
+        guard let page = get_zeroed_page() else { return nil }
+        pte.pointee = mk_pte(page, vma.flags, cow: false)
+        mm.rss += 1
+        return page
+    }
+    if e & PTEFlags.cow.rawValue == 0 || vma.isShared || page_count(frame) == 1 {
+        if e & PTEFlags.cow.rawValue != 0 { pte.pointee = mk_pte(frame, vma.flags, cow: false) }
+        return frame
+    }
+    guard let copy = alloc_page() else { return nil }
+    copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
+    pte.pointee = mk_pte(copy, vma.flags, cow: false)
+    put_page(frame)
+    flush_tlb_page(mm, va)
+    return copy
+}
+
+/// access_remote_vm(): read or write another mm's memory through the direct
+/// map (exec building a new stack, tests). Reads never allocate: a page not
+/// yet faulted in reads as zeros, as it would. Returns false outside the
+/// areas. Takes the mm's lock.
+func access_remote_vm(_ mm: MMStruct, _ addr: UInt64, _ buf: UnsafeMutableRawPointer, _ len: Int, write: Bool) -> Bool {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    var done = 0
+    while done < len {
+        let va = addr &+ UInt64(done)
+        if va < addr || va >= TASK_SIZE { return false }
+        let off = Int(va & (PAGE_SIZE - 1))
+        let n = min(len - done, Int(PAGE_SIZE) - off)
+        if write {
+            guard let frame = __get_page_for_write(mm, va) else { return false }
+            (frame.pointer + off).copyMemory(from: UnsafeRawPointer(buf + done), byteCount: n)
+        } else {
+            guard let vma = find_vma(mm, va), vma.start <= va else { return false }
+            if let pte = pte_offset(mm, page_align_down(va), create: false), let frame = pte_frame(pte.pointee) {
+                (buf + done).copyMemory(from: UnsafeRawPointer(frame.pointer + off), byteCount: n)
+            } else {
+                (buf + done).initializeMemory(as: UInt8.self, repeating: 0, count: n)
+            }
+        }
+        done += n
+    }
+    return true
+}
+
+// MARK: - Unmapping and freeing
+
+/// unmap_page_range(): clear every entry in [start, end) and drop the frames'
+/// references. The page tables stay (exit_mmap frees them).
+func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
+    var any = false
+    walk_page_range(mm.pgd, start, end) { _, pte in
+        guard let frame = pte_frame(pte.pointee) else { return }
+        pte.pointee = 0
+        put_page(frame)
+        mm.rss -= 1
+        any = true
+    }
+    if any { flush_tlb_mm(mm) }
+}
+
+/// free_pgtables() for the whole user half, then the PGD itself: the last
+/// step of exit_mmap. Any frame still mapped loses its reference too.
+func free_pgd_range(_ mm: MMStruct) {
+    let pgd = mm.pgd
+    for i in 0..<256 {
+        guard let pud = pgd.next(i, create: false) else { continue }
+        for j in 0..<512 {
+            guard let pmd = pud.next(j, create: false) else { continue }
+            for k in 0..<512 {
+                guard let pt = pmd.next(k, create: false) else { continue }
+                for l in 0..<512 {
+                    if let frame = pte_frame(pt[l]) { put_page(frame); mm.rss -= 1 }
+                }
+                free_page(pt.pa); mm.nrPtes -= 1
+            }
+            free_page(pmd.pa); mm.nrPtes -= 1
+        }
+        free_page(pud.pa); mm.nrPtes -= 1
+        pgd[i] = 0
+    }
+    free_page(pgd.pa)
+}
+
+// MARK: - fork
+
+/// copy_page_range(): give `dst` the pages of `vma` in `src`. Shared areas
+/// share the frames as they are; private ones become read-only + cow in BOTH
+/// mms (the parent's TLB is flushed by dup_mm). Every copied entry takes a
+/// frame reference. Returns false when a page table cannot be allocated.
+func copy_page_range(dst: MMStruct, src: MMStruct, _ vma: VMArea) -> Bool {
+    var ok = true
+    walk_page_range(src.pgd, vma.start, vma.end) { va, spte in
+        guard ok, let frame = pte_frame(spte.pointee) else { return }
+        guard let dpte = pte_offset(dst, va, create: true) else { ok = false; return }
+        if !vma.isShared {
+            spte.pointee = mk_pte(frame, vma.flags, cow: true)
+        }
+        get_page(frame)
+        dpte.pointee = spte.pointee
+        dst.rss += 1
+    }
+    return ok
+}
+
+/// dup_mm(): the child's copy of `old` for fork(): same areas, same layout
+/// fields, pages shared copy-on-write. nil when memory runs out (everything
+/// half-built is released). The child has one user.
+func dup_mm(_ old: MMStruct) -> MMStruct? {
+    guard let mm = mm_alloc() else { return nil }
+    old.mmapLock.lock()
+    mm.mmapBase = old.mmapBase
+    mm.startCode = old.startCode; mm.endCode = old.endCode
+    mm.startData = old.startData; mm.endData = old.endData
+    mm.startBrk = old.startBrk; mm.brk = old.brk
+    mm.startStack = old.startStack
+    mm.argStart = old.argStart; mm.argEnd = old.argEnd
+    mm.envStart = old.envStart; mm.envEnd = old.envEnd
+    var tail: VMArea? = nil
+    var ok = true
+    var v = old.mmap
+    while let vma = v, ok {
+        let copy = VMArea(start: vma.start, end: vma.end, flags: vma.flags)
+        if let t = tail { t.next = copy } else { mm.mmap = copy }
+        tail = copy
+        mm.mapCount += 1
+        ok = copy_page_range(dst: mm, src: old, vma)
+        v = vma.next
+    }
+    flush_tlb_mm(old)
+    old.mmapLock.unlock()
+    if !ok {
+        mmput(mm)
+        return nil
+    }
+    return mm
+}
