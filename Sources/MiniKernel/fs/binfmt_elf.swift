@@ -1,0 +1,301 @@
+// The ELF loader: a new address space from a static x86-64 executable.
+// Linux: fs/binfmt_elf.c (load_elf_binary, elf_load, create_elf_tables),
+// fs/exec.c (setup_arg_pages, the layout of the argument strings).
+//
+// Shape: there is no page cache, and binaries are small, so instead of
+// mapping the file the loader copies each PT_LOAD segment's bytes into fresh
+// anonymous frames of a NEW mm right away (page by page exactly as Linux's
+// file mapping would show them: a page holds whatever the file has at that
+// offset, the bss tail of the last file page is zeroed, further pages are
+// demand-zero). The result is returned as a plain struct — never a
+// Result/enum carrying the MMStruct (see mm/slab.swift) — and the caller
+// (exec) switches to it and drops the old mm. No ASLR: the layout is Linux's
+// with randomize_va_space=0, so addresses are reproducible.
+//
+// The initial stack is create_elf_tables()'s, from STACK_TOP down:
+//   8 zero bytes | execfn | envp strings | argv strings | (align 16)
+//   "x86_64" (AT_PLATFORM) | 16 random bytes (AT_RANDOM) | (align 16)
+//   auxv ... AT_NULL | envp[] NULL | argv[] NULL | argc   <- rsp, 16-aligned
+
+import CShim
+
+let ET_EXEC: UInt16 = 2, ET_DYN: UInt16 = 3, EM_X86_64: UInt16 = 62
+let PT_LOAD: UInt32 = 1, PT_INTERP: UInt32 = 3, PT_GNU_STACK: UInt32 = 0x6474_e551
+let PF_X: UInt32 = 1, PF_W: UInt32 = 2, PF_R: UInt32 = 4
+let ELF64_EHDR_SIZE = 64, ELF64_PHDR_SIZE = 56
+
+let AT_NULL: UInt64 = 0, AT_PHDR: UInt64 = 3, AT_PHENT: UInt64 = 4, AT_PHNUM: UInt64 = 5
+let AT_PAGESZ: UInt64 = 6, AT_BASE: UInt64 = 7, AT_FLAGS: UInt64 = 8, AT_ENTRY: UInt64 = 9
+let AT_UID: UInt64 = 11, AT_EUID: UInt64 = 12, AT_GID: UInt64 = 13, AT_EGID: UInt64 = 14
+let AT_PLATFORM: UInt64 = 15, AT_HWCAP: UInt64 = 16, AT_CLKTCK: UInt64 = 17
+let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_EXECFN: UInt64 = 31
+
+/// ELF_ET_DYN_BASE on x86-64: where position-independent programs with large
+/// alignment are placed (2/3 of the user address space).
+let ELF_ET_DYN_BASE: UInt64 = TASK_SIZE / 3 * 2
+
+/// load_elf_binary's answer. On success `err` is 0 and `mm` holds the new
+/// address space (one user, not yet loaded in CR3); `entry` is the first
+/// user RIP and `sp` the first user RSP (pointing at argc). On failure `mm`
+/// is nil and `err` a negative errno.
+struct ElfLoadResult {
+    let mm: MMStruct?
+    let entry: UInt64
+    let sp: UInt64
+    let err: Int
+
+    static func failure(_ e: Errno) -> ElfLoadResult { ElfLoadResult(mm: nil, entry: 0, sp: 0, err: e.negated) }
+}
+
+/// Little-endian field reads from the image; callers check the bounds.
+private func rd16(_ b: ByteString, _ off: Int) -> UInt16 { UInt16(b[off]) | UInt16(b[off + 1]) << 8 }
+private func rd32(_ b: ByteString, _ off: Int) -> UInt32 { UInt32(rd16(b, off)) | UInt32(rd16(b, off + 2)) << 16 }
+private func rd64(_ b: ByteString, _ off: Int) -> UInt64 { UInt64(rd32(b, off)) | UInt64(rd32(b, off + 4)) << 32 }
+
+/// One program header.
+private struct Phdr {
+    let type: UInt32, flags: UInt32
+    let offset: UInt64, vaddr: UInt64, filesz: UInt64, memsz: UInt64, align: UInt64
+
+    init(_ image: ByteString, _ at: Int) {
+        type = rd32(image, at); flags = rd32(image, at + 4)
+        offset = rd64(image, at + 8); vaddr = rd64(image, at + 16)
+        filesz = rd64(image, at + 32); memsz = rd64(image, at + 40); align = rd64(image, at + 48)
+    }
+
+    var prot: UInt64 {
+        (flags & PF_R != 0 ? PROT_READ : 0) | (flags & PF_W != 0 ? PROT_WRITE : 0) | (flags & PF_X != 0 ? PROT_EXEC : 0)
+    }
+}
+
+/// get_random_bytes() for AT_RANDOM: a deterministic xorshift stream (there
+/// is no entropy source; reproducible runs are worth more here).
+private var atRandomState: UInt64 = 0x2545_f491_4f6c_dd1d
+private func next_random() -> UInt64 {
+    atRandomState ^= atRandomState << 13
+    atRandomState ^= atRandomState >> 7
+    atRandomState ^= atRandomState << 17
+    return atRandomState
+}
+
+/// load_elf_binary(): validate `image` (the whole file), build a new mm with
+/// its segments, brk, and a stack holding argv, envp, execfn and the auxv.
+/// Errors: -ENOEXEC (not an x86-64 ELF executable we can run), -EINVAL (bad
+/// segment sizes), -EIO (segments beyond the end of the file), -ENOENT (a
+/// dynamic executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
+func load_elf_binary(image: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> ElfLoadResult {
+    // The header, as load_elf_binary() checks it.
+    guard image.count >= ELF64_EHDR_SIZE,
+          image[0] == 0x7f, image[1] == 0x45, image[2] == 0x4c, image[3] == 0x46,   // ELFMAG
+          image[4] == 2,                                   // ELFCLASS64
+          image[5] == 1 else { return .failure(.ENOEXEC) } // ELFDATA2LSB
+    let type = rd16(image, 16)
+    guard type == ET_EXEC || type == ET_DYN, rd16(image, 18) == EM_X86_64 else { return .failure(.ENOEXEC) }
+    let entry = rd64(image, 24), phoff = rd64(image, 32)
+    let phentsize = Int(rd16(image, 54)), phnum = Int(rd16(image, 56))
+    // load_elf_phdrs(): the table must be sane and at most one page.
+    guard phentsize == ELF64_PHDR_SIZE, phnum >= 1, phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return .failure(.ENOEXEC) }
+    guard phoff <= UInt64(image.count), UInt64(phnum * ELF64_PHDR_SIZE) <= UInt64(image.count) - phoff else { return .failure(.EIO) }
+    let ph0 = Int(phoff)
+
+    // First pass: interpreter, stack executability, extent, alignment.
+    var execStack = false
+    var lo = UInt64.max, hi: UInt64 = 0, maxAlign = PAGE_SIZE
+    var nLoad = 0
+    for i in 0..<phnum {
+        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+        if ph.type == PT_INTERP { return .failure(.ENOENT) }
+        if ph.type == PT_GNU_STACK { execStack = ph.flags & PF_X != 0 }
+        guard ph.type == PT_LOAD else { continue }
+        if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return .failure(.EINVAL) }
+        if ph.filesz > 0 && (ph.offset > UInt64(image.count) || ph.filesz > UInt64(image.count) - ph.offset) { return .failure(.EIO) }
+        if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return .failure(.EINVAL) }
+        lo = min(lo, page_align_down(ph.vaddr))
+        hi = max(hi, page_align_up(ph.vaddr + ph.memsz))
+        if ph.align > maxAlign && ph.align & (ph.align - 1) == 0 { maxAlign = ph.align }
+        nLoad += 1
+    }
+    if nLoad == 0 { return .failure(.ENOEXEC) }
+
+    // Everything that goes on the stack must fit the argument space.
+    let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
+    if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return .failure(.E2BIG) }
+
+    guard let mm = mm_alloc() else { return .failure(.ENOMEM) }
+    let r = elf_map_segments(mm, image, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
+    if r.err != 0 {
+        mmput(mm)
+        return .failure(Errno(rawValue: -r.err) ?? .ENOMEM)
+    }
+    let sp = create_elf_tables(mm, image, ph0, phnum, bias: r.bias, entry: entry &+ r.bias,
+                               argv: argv, envp: envp, execfn: execfn)
+    guard sp != 0 else {
+        mmput(mm)
+        return .failure(.ENOMEM)
+    }
+    return ElfLoadResult(mm: mm, entry: entry &+ r.bias, sp: sp, err: 0)
+}
+
+/// Maps and fills the PT_LOAD segments, sets the code/data/brk fields and
+/// makes the stack area. Returns the load bias, or err = -errno.
+private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, type: UInt16,
+                              lo: UInt64, hi: UInt64, maxAlign: UInt64, execStack: Bool) -> (bias: UInt64, err: Int) {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    var bias: UInt64 = 0
+    if type == ET_DYN {
+        // A static PIE (no interpreter) goes where mmap would put the whole
+        // image, unless it asks for more than page alignment (Linux 6.x).
+        if maxAlign > PAGE_SIZE {
+            bias = (ELF_ET_DYN_BASE & ~(maxAlign - 1)) &- lo
+        } else {
+            let at = get_unmapped_area(mm, 0, hi - lo, 0)
+            if at < 0 { return (0, at) }
+            bias = UInt64(at) &- lo
+        }
+    }
+    var startCode = UInt64.max, endCode: UInt64 = 0, startData: UInt64 = 0, endData: UInt64 = 0, elfBrk: UInt64 = 0
+    for i in 0..<phnum {
+        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+        guard ph.type == PT_LOAD, ph.memsz > 0 else { continue }
+        let vaddr = ph.vaddr &+ bias
+        let mapStart = page_align_down(vaddr), mapEnd = page_align_up(vaddr + ph.memsz)
+        let m = __do_mmap(mm, mapStart, mapEnd - mapStart, ph.prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, extra: .exe)
+        if m < 0 { return (0, m) }
+        // The file bytes each page shows: from the page-aligned offset up to
+        // the end of the file data (the bss part of the last page is zeroed,
+        // padzero) or, without bss, to the end of that page in the file.
+        let fileStart = page_align_down(ph.offset)
+        let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
+                                           : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
+        var va = mapStart
+        while va < mapEnd {
+            let fo = fileStart + (va - mapStart)
+            if ph.filesz > 0 && fo < fileEnd {
+                guard let frame = __get_page_for_write(mm, va), let src = image.base else { return (0, Errno.ENOMEM.negated) }
+                let n = Int(min(PAGE_SIZE, fileEnd - fo))
+                frame.pointer.copyMemory(from: UnsafeRawPointer(src + Int(fo)), byteCount: n)
+                if n < Int(PAGE_SIZE) {
+                    (frame.pointer + n).initializeMemory(as: UInt8.self, repeating: 0, count: Int(PAGE_SIZE) - n)
+                }
+            }
+            va += PAGE_SIZE
+        }
+        if ph.flags & PF_X != 0 && vaddr < startCode { startCode = vaddr }
+        if startData < vaddr { startData = vaddr }
+        let fend = vaddr + ph.filesz
+        if ph.flags & PF_X != 0 && endCode < fend { endCode = fend }
+        if endData < fend { endData = fend }
+        elfBrk = max(elfBrk, vaddr + ph.memsz)
+    }
+    mm.startCode = startCode == UInt64.max ? 0 : startCode
+    mm.endCode = endCode
+    mm.startData = startData
+    mm.endData = endData
+    mm.startBrk = page_align_up(elfBrk)
+    mm.brk = mm.startBrk
+
+    // The stack: Linux starts with a small area below STACK_TOP and grows it
+    // on faults below; we make the whole RLIMIT_STACK (8 MiB) one
+    // demand-zero VM_GROWSDOWN area at once, which looks the same to a
+    // program that stays within the limit.
+    let prot = RW | (execStack ? PROT_EXEC : 0)
+    let s = __do_mmap(mm, STACK_TOP - STACK_SIZE_MAX, STACK_SIZE_MAX, prot,
+                      MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, extra: .stack)
+    if s < 0 { return (0, s) }
+    return (bias, 0)
+}
+
+/// Writes `n` bytes at user address `va` of the new mm.
+private func put_stack(_ mm: MMStruct, _ va: UInt64, _ src: UnsafeRawPointer?, _ n: Int) -> Bool {
+    guard n > 0, let s = src else { return n == 0 }
+    return access_remote_vm(mm, va, UnsafeMutableRawPointer(mutating: s), n, write: true)
+}
+
+/// The strings (setup_arg_pages's layout) and create_elf_tables(): returns
+/// the initial RSP, or 0 when memory ran out.
+private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, bias: UInt64,
+                               entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> UInt64 {
+    // bprm->p starts one pointer below the top; execfn, then envp, then
+    // argv strings are pushed below it, each list keeping its order.
+    var p = STACK_TOP - 8
+    p -= UInt64(execfn.count + 1)
+    let execfnAddr = p
+    guard put_stack(mm, p, execfn.base.map { UnsafeRawPointer($0) }, execfn.count) else { return 0 }
+    // (the NUL after it is already zero: fresh stack pages are zeroed)
+    p -= UInt64(envp.bytes)
+    let envStart = p
+    guard put_stack(mm, p, envp.raw.baseAddress, envp.bytes) else { return 0 }
+    p -= UInt64(argv.bytes)
+    let argStart = p
+    guard put_stack(mm, p, argv.raw.baseAddress, argv.bytes) else { return 0 }
+    mm.startStack = p
+    mm.argStart = argStart; mm.argEnd = argStart + UInt64(argv.bytes)
+    mm.envStart = envStart; mm.envEnd = envStart + UInt64(envp.bytes)
+
+    // create_elf_tables()
+    p &= ~15                                   // arch_align_stack()
+    let platform: StaticString = "x86_64"       // ELF_PLATFORM: utsname()->machine
+    p -= UInt64(platform.utf8CodeUnitCount + 1)
+    let platformAddr = p
+    guard put_stack(mm, p, UnsafeRawPointer(platform.utf8Start), platform.utf8CodeUnitCount) else { return 0 }
+    p -= 16
+    let randomAddr = p
+    var rnd = (next_random(), next_random())
+    guard withUnsafeBytes(of: &rnd, { put_stack(mm, randomAddr, $0.baseAddress, 16) }) else { return 0 }
+
+    // AT_PHDR: where the program headers sit in memory (inside the segment
+    // that maps them from the file).
+    var phdrAddr: UInt64 = 0
+    let phoff = UInt64(ph0)
+    for i in 0..<phnum {
+        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+        if ph.type == PT_LOAD && ph.offset <= phoff && phoff < ph.offset + ph.filesz {
+            phdrAddr = phoff - ph.offset + ph.vaddr + bias
+            break
+        }
+    }
+    var auxv = InlineArray<40, UInt64>(repeating: 0)
+    var na = 0
+    func aux(_ id: UInt64, _ v: UInt64) { auxv[na] = id; auxv[na + 1] = v; na += 2 }
+    aux(AT_HWCAP, UInt64(cpuid_1_edx()))
+    aux(AT_PAGESZ, PAGE_SIZE)
+    aux(AT_CLKTCK, 100)
+    aux(AT_PHDR, phdrAddr)
+    aux(AT_PHENT, UInt64(ELF64_PHDR_SIZE))
+    aux(AT_PHNUM, UInt64(phnum))
+    aux(AT_BASE, 0)
+    aux(AT_FLAGS, 0)
+    aux(AT_ENTRY, entry)
+    aux(AT_UID, 0); aux(AT_EUID, 0); aux(AT_GID, 0); aux(AT_EGID, 0)
+    aux(AT_SECURE, 0)
+    aux(AT_RANDOM, randomAddr)
+    aux(AT_HWCAP2, 0)
+    aux(AT_EXECFN, execfnAddr)
+    aux(AT_PLATFORM, platformAddr)
+    aux(AT_NULL, 0)
+
+    // sp = STACK_ROUND(p - auxv words, argc + argv[] + NULL + envp[] + NULL)
+    let items = (argv.count + 1) + (envp.count + 1) + 1
+    let sp = (p - UInt64(na) * 8 - UInt64(items) * 8) & ~15
+    let words = items + na
+    guard let tbl = kmalloc(words * 8)?.assumingMemoryBound(to: UInt64.self) else { return 0 }
+    var w = 0
+    tbl[w] = UInt64(argv.count); w += 1
+    // One pointer per string: at the start, and after every NUL but the last.
+    // (No array literal here: an Array would be allocated and never freed.)
+    func pointers(_ list: UnsafeRawBufferPointer, _ base: UInt64) {
+        var start = 0
+        for j in 0..<list.count where list[j] == 0 {
+            tbl[w] = base + UInt64(start); w += 1
+            start = j + 1
+        }
+        tbl[w] = 0; w += 1
+    }
+    pointers(argv.raw, argStart)
+    pointers(envp.raw, envStart)
+    for i in 0..<na { tbl[w] = auxv[i]; w += 1 }
+    let ok = put_stack(mm, sp, UnsafeRawPointer(tbl), words * 8)
+    kfree(UnsafeMutableRawPointer(tbl))
+    return ok ? sp : 0
+}
