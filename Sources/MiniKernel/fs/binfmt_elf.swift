@@ -121,6 +121,16 @@ func load_elf_binary(image: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn
     let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
     if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return .failure(.E2BIG) }
 
+    // Linux 5.18+ (do_execveat_common): an empty argv becomes { "" }, so
+    // that argv[0] always exists. Done here too in case the caller did not.
+    var argvStorage = ArgBuffer()
+    defer { argvStorage.free() }
+    var argv = argv
+    if argv.count == 0 {
+        guard argvStorage.append(ByteString.empty) else { return .failure(.ENOMEM) }
+        argv = argvStorage
+    }
+
     guard let mm = mm_alloc() else { return .failure(.ENOMEM) }
     let r = elf_map_segments(mm, image, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
     if r.err != 0 {
@@ -192,6 +202,10 @@ private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _
     mm.endCode = endCode
     mm.startData = startData
     mm.endData = endData
+    // A static PIE sits in the mmap area, where a growing heap would soon
+    // collide with the next mapping: Linux (6.x, CONFIG_COMPAT_BRK off, as
+    // distributions build it) moves its brk to the unused ELF_ET_DYN_BASE.
+    if type == ET_DYN { elfBrk = ELF_ET_DYN_BASE }
     mm.startBrk = page_align_up(elfBrk)
     mm.brk = mm.startBrk
 

@@ -159,6 +159,36 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         elf.free()
         leaks.verify(&t)
     },
+    KUnitCase(name: "stack_addresses_match_linux") { t in
+        // Recorded on Linux 6.18 under `setarch -R env -i HOME=/ TERM=linux
+        // /tmp/elftest/dump a "b c" ""`: where each string and AT_RANDOM /
+        // AT_PLATFORM land. Linux's auxv has 4 entries we do not provide
+        // (AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_RSEQ_FEATURE_SIZE/ALIGN), so
+        // our rsp is 4 * 16 bytes higher than its 0x7fffffffede0.
+        let leaks = LeakCheck()
+        guard let elf = TestElf() else { return }
+        var argv = ArgBuffer(), envp = ArgBuffer()
+        _ = argv.append("/tmp/elftest/dump"); _ = argv.append("a"); _ = argv.append("b c"); _ = argv.append("")
+        _ = envp.append("HOME=/"); _ = envp.append("TERM=linux")
+        let fnText: StaticString = "/tmp/elftest/dump"
+        let r = load_elf_binary(image: elf.image, argv: argv, envp: envp,
+                                execfn: ByteString(fnText.utf8Start, count: fnText.utf8CodeUnitCount))
+        if let mm = r.mm {
+            t.expectEqual(r.sp, 0x7fff_ffff_ede0 + 64, "rsp")
+            t.expectEqual(test_read_u64(mm, r.sp + 8), 0x7fff_ffff_efbb, "argv[0]")
+            t.expectEqual(test_read_u64(mm, r.sp + 16), 0x7fff_ffff_efcd, "argv[1]")
+            t.expectEqual(test_read_u64(mm, r.sp + 24), 0x7fff_ffff_efcf, "argv[2]")
+            t.expectEqual(test_read_u64(mm, r.sp + 32), 0x7fff_ffff_efd3, "argv[3]")
+            t.expectEqual(test_read_u64(mm, r.sp + 48), 0x7fff_ffff_efd4, "envp[0]")
+            t.expectEqual(test_read_u64(mm, r.sp + 56), 0x7fff_ffff_efdb, "envp[1]")
+            t.expectEqual(test_auxv(mm, r.sp, AT_EXECFN) ?? 0, 0x7fff_ffff_efe6, "AT_EXECFN")
+            t.expectEqual(test_auxv(mm, r.sp, AT_RANDOM) ?? 0, 0x7fff_ffff_ef99, "AT_RANDOM")
+            t.expectEqual(test_auxv(mm, r.sp, AT_PLATFORM) ?? 0, 0x7fff_ffff_efa9, "AT_PLATFORM")
+            mmput(mm)
+        } else { t.expect(false, "load failed \(r.err)") }
+        argv.free(); envp.free(); elf.free()
+        leaks.verify(&t)
+    },
     KUnitCase(name: "static_pie_goes_top_down") { t in
         let leaks = LeakCheck()
         guard let elf = TestElf(type: ET_DYN, base: 0) else { return }
@@ -169,9 +199,70 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
             t.expectEqual(r.entry, bias + 0x1000, "entry relocated below mmap_base")
             t.expectEqual(test_read_u64(mm, bias + 0x2010), 0xda7a_da7a_da7a_da7a, "data relocated")
             t.expectEqual(test_auxv(mm, r.sp, AT_PHDR) ?? 0, bias + 64, "AT_PHDR relocated")
+            t.expectEqual(mm.brk, 0x5555_5555_5000, "brk moved to ELF_ET_DYN_BASE (as Linux 6.18 under setarch -R)")
             mmput(mm)
         } else {
             t.expect(false, "ET_DYN load failed \(r.err)")
+        }
+        elf.free()
+        leaks.verify(&t)
+    },
+    KUnitCase(name: "load_initramfs_init") { t in
+        // A real static binary, when the boot has an initramfs with /init
+        // (e.g. a gcc -static or -static-pie program): every PT_LOAD's first
+        // bytes must read back at its address, and the auxv must describe it.
+        let path: StaticString = "/init"
+        guard let entry = rootfs.lookup(ByteString(path.utf8Start, count: path.utf8CodeUnitCount)), entry.isRegular else {
+            t.skip("no /init in the initramfs"); return
+        }
+        let leaks = LeakCheck()
+        let image = entry.data
+        var argv = ArgBuffer(), envp = ArgBuffer()
+        _ = argv.append("/init"); _ = envp.append("HOME=/")
+        let r = load_elf_binary(image: image, argv: argv, envp: envp, execfn: ByteString(path.utf8Start, count: 5))
+        if let mm = r.mm {
+            let type = UInt16(image[16]) | UInt16(image[17]) << 8
+            let eEntry = image.base.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 24, as: UInt64.self) } ?? 0
+            let phnum = Int(image[56]) | Int(image[57]) << 8
+            let bias = r.entry &- eEntry
+            if type == ET_EXEC { t.expectEqual(bias, 0, "ET_EXEC is not relocated") }
+            t.expectEqual(test_auxv(mm, r.sp, AT_ENTRY) ?? 0, r.entry, "AT_ENTRY")
+            t.expectEqual(test_auxv(mm, r.sp, AT_PHNUM) ?? 0, UInt64(phnum), "AT_PHNUM")
+            var loads = 0
+            for i in 0..<phnum {
+                let at = 64 + i * 56
+                guard let base = image.base else { break }
+                let raw = UnsafeRawPointer(base)
+                let ptype = raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+                let off = raw.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
+                let vaddr = raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)
+                let filesz = raw.loadUnaligned(fromByteOffset: at + 32, as: UInt64.self)
+                guard ptype == PT_LOAD, filesz >= 8 else { continue }
+                loads += 1
+                let want = raw.loadUnaligned(fromByteOffset: Int(off), as: UInt64.self)
+                t.expectEqual(test_read_u64(mm, vaddr &+ bias), want, "PT_LOAD bytes")
+                if off == 0 { t.expectEqual(test_auxv(mm, r.sp, AT_PHDR) ?? 0, vaddr &+ bias &+ 64, "AT_PHDR") }
+            }
+            t.expect(loads > 0, "has PT_LOAD segments")
+            t.expectEqual(mm.brk & (PAGE_SIZE - 1), 0, "brk page aligned")
+            pr_info("mm_exec: /init type \(type) entry \(hex: r.entry) sp \(hex: r.sp) brk \(hex: mm.brk) areas \(mm.mapCount)")
+            mmput(mm)
+        } else {
+            t.expect(false, "load_elf_binary(/init) failed: \(r.err)")
+        }
+        argv.free(); envp.free()
+        leaks.verify(&t)
+    },
+    KUnitCase(name: "empty_argv_gets_empty_argv0") { t in
+        let leaks = LeakCheck()
+        guard let elf = TestElf() else { return }
+        let none = ArgBuffer()
+        let r = load_elf_binary(image: elf.image, argv: none, envp: none, execfn: .empty)
+        if let mm = r.mm {
+            t.expectEqual(test_read_u64(mm, r.sp), 1, "argc 1")
+            t.expect(test_user_string_equals(mm, test_read_u64(mm, r.sp + 8), ""), "argv[0] is \"\"")
+            t.expectEqual(test_read_u64(mm, r.sp + 16), 0, "argv[1] NULL")
+            mmput(mm)
         }
         elf.free()
         leaks.verify(&t)
