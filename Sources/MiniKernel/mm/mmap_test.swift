@@ -9,8 +9,10 @@ import CShim
 struct LeakCheck {
     let frames = nr_free_pages()
     let objects = kmalloc_active_objects()
+    let badRss = mm_bad_rss_events
 
     func verify(_ t: inout KUnitTest, file: StaticString = #fileID, line: UInt = #line) {
+        t.expectEqual(mm_bad_rss_events, badRss, "no mm freed with bad rss/pte counters", file: file, line: line)
         t.expectEqual(nr_free_pages(), frames, "free frames back to the start", file: file, line: line)
         t.expectEqual(kmalloc_active_objects(), objects, "kmalloc objects back to the start", file: file, line: line)
     }
@@ -334,6 +336,9 @@ let mm_usercopy_suite = KUnitSuite(name: "mm_usercopy", cases: [
         t.expect(put_user_u64(a + 16, 7) && clear_user(a + 16, 8), "put_user_u64, clear_user")
         t.expectEqual(get_user_u64(a + 16) ?? 1, 0, "cleared")
         t.expect(get_user_u64(0x2000) == nil, "get_user on a bad address")
+        t.expect(access_ok(1, 0) && !access_ok(PAGE_OFFSET, 0) && !access_ok(0x8000_0000_0000_0000, 8), "access_ok")
+        t.expect(access_ok(TASK_SIZE - 8, 8) && !access_ok(TASK_SIZE - 8, 9) && !access_ok(TASK_SIZE, 0), "access_ok at the top")
+        t.expect(!access_ok(0x1000, Int.max), "access_ok no wraparound")
         // After fork the parent's page is copy-on-write: the kernel writing
         // a status word into it must break the COW, not oops or fail.
         if let child = dup_mm(mm) {

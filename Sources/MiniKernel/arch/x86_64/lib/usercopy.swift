@@ -12,12 +12,14 @@
 
 import CShim
 
-/// access_ok(): [addr, addr+size) lies wholly in user space.
+/// access_ok(): [addr, addr+size) lies wholly in user space, and `addr`
+/// itself is a user address even when size is 0 (Linux's valid_user_address:
+/// write(fd, kernel_address, 0) is -EFAULT, write(fd, (void *)1, 0) is 0).
+/// System calls that Linux checks up front (read, write, ...) call it first.
 @inline(__always)
 func access_ok(_ addr: UInt64, _ size: Int) -> Bool {
     guard size >= 0 else { return false }
-    let s = UInt64(size)
-    return s <= TASK_SIZE && addr <= TASK_SIZE - s
+    return addr < TASK_SIZE && UInt64(size) <= TASK_SIZE - addr
 }
 
 /// copy_from_user(): `n` bytes from user `src` into kernel `dst`. False if
