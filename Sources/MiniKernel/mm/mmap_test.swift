@@ -264,6 +264,39 @@ let mm_fork_suite = KUnitSuite(name: "mm_fork", cases: [
         mmput(c1)
         leaks.verify(&t)
     },
+    KUnitCase(name: "fork_exit_rounds_leak_nothing") { t in
+        // leak_rounds' kernel side: a loaded program forks 200 children that
+        // write its .data, stack, a fresh mmap and brk, and exit.
+        let leaks = LeakCheck()
+        guard let elf = TestElf() else { return }
+        let none = ArgBuffer()
+        let r = load_elf_binary(image: elf.image, argv: none, envp: none, execfn: .empty)
+        guard let parent = r.mm else { elf.free(); t.expect(false, "load"); return }
+        _ = handle_mm_fault(parent, 0x40_2010, PF_WRITE_USER)
+        _ = handle_mm_fault(parent, r.sp, PF_WRITE_USER)
+        let afterLoad = nr_free_pages()
+        var good = 0
+        for i in 0..<200 {
+            guard let child = dup_mm(parent) else { break }
+            var ok = handle_mm_fault(child, 0x40_2010, [.user, .write, .present])
+            ok = ok && handle_mm_fault(child, r.sp - 64, [.user, .write, .present])
+            if i % 2 == 0 {
+                let m = do_mmap(child, 0, 3 * PAGE_SIZE, RW, ANON_PRIVATE)
+                ok = ok && m > 0 && handle_mm_fault(child, UInt64(m), PF_WRITE_USER)
+            } else {
+                let b = UInt64(do_sys_brk(child, child.brk + 2 * PAGE_SIZE))
+                ok = ok && handle_mm_fault(child, b - 8, PF_WRITE_USER)
+            }
+            test_poke64(child, 0x40_2010, UInt64(i))
+            if ok && test_peek64(parent, 0x40_2010) == 0xda7a_da7a_da7a_da7a { good += 1 }
+            mmput(child)
+        }
+        t.expectEqual(good, 200, "every round")
+        t.expectEqual(nr_free_pages(), afterLoad, "the parent's frames only")
+        mmput(parent)
+        elf.free()
+        leaks.verify(&t)
+    },
     KUnitCase(name: "shared_anonymous_stays_shared") { t in
         let leaks = LeakCheck()
         guard let parent = mm_alloc() else { return }
