@@ -304,7 +304,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         guard let mm = mm_alloc() else { return }
         let a = UInt64(do_mmap(mm, 0, 40 * PAGE_SIZE, RW, ANON_PRIVATE))
         switch_mm(mm)
-        hook_current_mm = mm
+        ktest_current_mm = mm
         // argv at a: {a+0x100, a+0x110, NULL}; strings "one", "two!".
         _ = put_user_u64(a, a + 0x100); _ = put_user_u64(a + 8, a + 0x110); _ = put_user_u64(a + 16, 0)
         _ = put_user_u32(a + 0x100, 0x00656e6f); _ = put_user_u64(a + 0x110, 0x216f_7774)
@@ -327,7 +327,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         _ = put_user_u64(a + 8, a + PAGE_SIZE)
         t.expect(ok, "filled")
         t.expect(copy_strings(userArgv: a, error: &err) == nil && err == Errno.E2BIG.negated, "too long: -E2BIG")
-        hook_current_mm = nil
+        ktest_current_mm = nil
         switch_mm(nil)
         mmput(mm)
         leaks.verify(&t)

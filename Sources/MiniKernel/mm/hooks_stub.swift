@@ -3,17 +3,15 @@
 // The memory-management code needs two things from the task and signal code
 // that is being written in parallel (issue 3): the current task's address
 // space, and a way to send SIGSEGV for a user fault nothing can resolve.
-// Until that code exists these stand in for them; the self-tests set
-// `hook_current_mm` to the mm they switched CR3 to.
+// Nothing else in the tree refers to this file's contents except through
+// these two functions. (The self-tests do not need it: they use
+// `ktest_current_mm`, mm/mmap.swift, which outlives this stub.)
 
 import CShim
 
-/// Stand-in for `current->mm`.
-var hook_current_mm: MMStruct? = nil
-
 /// current->mm: the address space of the task running on this CPU (nil for
 /// kernel threads and before user space exists).
-func current_mm() -> MMStruct? { hook_current_mm }
+func current_mm() -> MMStruct? { nil }
 
 /// force_sig_fault(SIGSEGV, SEGV_MAPERR/SEGV_ACCERR, address) on current.
 /// There are no user tasks yet, so a user fault cannot happen: say so loudly.

@@ -482,29 +482,38 @@ func do_sys_brk(_ mm: MMStruct, _ brk: UInt64) -> Int {
 
 // MARK: - System calls (on the current task's mm)
 
+/// The self-tests run in the boot context, which has no mm of its own: they
+/// point this at a test mm, and the page-fault handler and the mm system
+/// calls then use it in place of current->mm. Always nil outside self-tests.
+var ktest_current_mm: MMStruct? = nil
+
+/// current->mm, or the self-tests' stand-in.
+@inline(__always)
+func mm_of_current() -> MMStruct? { ktest_current_mm ?? current_mm() }
+
 /// mmap(addr, len, prot, flags, fd, off) — x86-64 sys_mmap → ksys_mmap_pgoff.
 func sys_mmap(_ addr: UInt64, _ len: UInt64, _ prot: UInt64, _ flags: UInt64, _ fd: UInt64, _ off: UInt64) -> Int {
     if off & (PAGE_SIZE - 1) != 0 { return Errno.EINVAL.negated }
     // No file can be mapped: every descriptor is "not found" for mmap.
     if flags & MAP_ANONYMOUS == 0 { return Errno.EBADF.negated }
-    guard let mm = current_mm() else { return Errno.ENOMEM.negated }
+    guard let mm = mm_of_current() else { return Errno.ENOMEM.negated }
     return do_mmap(mm, addr, len, prot, flags)
 }
 
 /// munmap(addr, len).
 func sys_munmap(_ addr: UInt64, _ len: UInt64) -> Int {
-    guard let mm = current_mm() else { return Errno.EINVAL.negated }
+    guard let mm = mm_of_current() else { return Errno.EINVAL.negated }
     return do_munmap(mm, addr, len)
 }
 
 /// mprotect(addr, len, prot).
 func sys_mprotect(_ addr: UInt64, _ len: UInt64, _ prot: UInt64) -> Int {
-    guard let mm = current_mm() else { return Errno.ENOMEM.negated }
+    guard let mm = mm_of_current() else { return Errno.ENOMEM.negated }
     return do_mprotect(mm, addr, len, prot)
 }
 
 /// brk(addr): the new break, or the current one when it cannot move.
 func sys_brk(_ brk: UInt64) -> Int {
-    guard let mm = current_mm() else { return 0 }
+    guard let mm = mm_of_current() else { return 0 }
     return do_sys_brk(mm, brk)
 }

@@ -119,7 +119,7 @@ let mm_mmap_suite = KUnitSuite(name: "mm_mmap", cases: [
     KUnitCase(name: "syscall_argument_errors") { t in
         let leaks = LeakCheck()
         guard let mm = mm_alloc() else { return }
-        hook_current_mm = mm
+        ktest_current_mm = mm
         t.expectEqual(sys_mmap(0, 0, RW, ANON_PRIVATE, UInt64.max, 0), Errno.EINVAL.negated, "len 0")
         t.expectEqual(sys_mmap(0, 4096, RW, ANON_PRIVATE, UInt64.max, 100), Errno.EINVAL.negated, "unaligned offset")
         t.expectEqual(sys_mmap(0, 4096, RW, MAP_ANONYMOUS, UInt64.max, 0), Errno.EINVAL.negated, "neither private nor shared")
@@ -140,7 +140,7 @@ let mm_mmap_suite = KUnitSuite(name: "mm_mmap", cases: [
         t.expectEqual(sys_munmap(a + PAGE_SIZE, PAGE_SIZE), 0, "punch a hole")
         t.expectEqual(sys_mprotect(a, 4 * PAGE_SIZE, PROT_READ), Errno.ENOMEM.negated, "mprotect across a hole")
         t.expect(find_vma(mm, a)?.flags.contains(.write) == false, "the part before the hole was changed (Linux)")
-        hook_current_mm = nil
+        ktest_current_mm = nil
         mmput(mm)
         leaks.verify(&t)
     },
@@ -324,7 +324,7 @@ let mm_usercopy_suite = KUnitSuite(name: "mm_usercopy", cases: [
         let a = UInt64(do_mmap(mm, 0, 2 * PAGE_SIZE, RW, ANON_PRIVATE))
         let ro = UInt64(do_mmap(mm, 0, PAGE_SIZE, PROT_READ, ANON_PRIVATE))
         switch_mm(mm)
-        hook_current_mm = mm
+        ktest_current_mm = mm
         var buf = InlineArray<32, UInt8>(repeating: 0)
         var out = InlineArray<32, UInt8>(repeating: 0)
         for i in 0..<32 { buf[i] = UInt8(i + 65) }
@@ -381,7 +381,7 @@ let mm_usercopy_suite = KUnitSuite(name: "mm_usercopy", cases: [
             t.expectEqual(test_peek64(child, a + 8) ?? 0, 0xdead_beef, "the child's copy unchanged")
             mmput(child)
         }
-        hook_current_mm = nil
+        ktest_current_mm = nil
         switch_mm(nil)
         t.expectEqual(read_cr3() & PTE_ADDR_MASK, init_pgd.pa.value, "back on init_pgd")
         mmput(mm)
