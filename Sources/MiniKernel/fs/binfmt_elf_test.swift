@@ -316,6 +316,9 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
             t.expect(b.string(0).equals("one") && b.string(1).equals("two!"), "contents")
             b.free()
         } else { t.expect(false, "copy_strings failed \(err)") }
+        t.expectEqual(count_strings(userArgv: a), 2, "count_strings")
+        t.expectEqual(count_strings(userArgv: 0), 0, "count_strings(NULL)")
+        t.expectEqual(count_strings(userArgv: 0x2000), Errno.EFAULT.negated, "count_strings bad array")
         if var e = copy_strings(userArgv: 0, error: &err) { t.expectEqual(e.count, 0, "NULL argv is empty"); e.free() }
         _ = put_user_u64(a + 8, 0x1000)   // a bad string pointer
         t.expect(copy_strings(userArgv: a, error: &err) == nil && err == Errno.EFAULT.negated, "bad string: -EFAULT")

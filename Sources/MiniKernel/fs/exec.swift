@@ -97,6 +97,21 @@ struct ArgBuffer {
     }
 }
 
+/// count_strings(): how many pointers the NULL-terminated user array at
+/// `userArgv` holds (0 for a NULL array), or -EFAULT / -E2BIG. Linux counts
+/// argv and then envp before copying any string, so a bad envp array is
+/// -EFAULT even when an argv string is too long; exec can do the same.
+func count_strings(userArgv: UInt64) -> Int {
+    if userArgv == 0 { return 0 }
+    var i = 0
+    while true {
+        guard let p = get_user_u64(userArgv &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
+        if p == 0 { return i }
+        i += 1
+        if i >= MAX_ARG_STRINGS { return Errno.E2BIG.negated }
+    }
+}
+
 /// copy_strings(): the NULL-terminated user array of string pointers at
 /// `userArgv` (argv or envp of execve) copied into a new ArgBuffer. A NULL
 /// array is empty (Linux accepts it; do_execveat_common then supplies "" as
