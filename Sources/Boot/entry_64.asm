@@ -95,3 +95,102 @@ isr_stub_table:
     dq isr_ %+ i
   %assign i i+1
 %endrep
+
+; ---------------------------------------------------------------------------
+; entry_SYSCALL_64: the SYSCALL instruction lands here (MSR_LSTAR), with the
+; user's RIP in RCX, RFLAGS in R11, still on the user stack and with the
+; user's GS. Interrupts are off (MSR_SYSCALL_MASK clears IF).
+;
+; Per-CPU area, reached through GS after swapgs (struct percpu_hot in shim.h):
+;   gs:16  top of this CPU's current kernel stack
+;   gs:24  scratch for the user RSP
+SYSCALL_VECTOR equ 0x100
+
+section .text
+global entry_SYSCALL_64
+entry_SYSCALL_64:
+    swapgs
+    mov [gs:24], rsp
+    mov rsp, [gs:16]
+    push qword 0x2b                 ; ss = __USER_DS
+    push qword [gs:24]              ; rsp
+    push r11                        ; rflags
+    push qword 0x33                 ; cs = __USER_CS
+    push rcx                        ; rip
+    push rax                        ; orig_rax: the system call number
+    push qword SYSCALL_VECTOR
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push qword -38                  ; rax = -ENOSYS until a handler says otherwise
+    push r8
+    push r9
+    push r10
+    push r11
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    cld
+    extern do_syscall_64
+    call do_syscall_64              ; true: the registers allow SYSRET
+    test al, al
+    jz ret_from_intr                ; IRET restores everything, always correct
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r11                         ; == saved rflags (do_syscall_64 checked)
+    pop r10
+    pop r9
+    pop r8
+    pop rax
+    pop rcx                         ; == saved rip (do_syscall_64 checked)
+    pop rdx
+    pop rsi
+    pop rdi
+    mov rsp, [rsp + 16 + 24]        ; skip vector, orig_rax; rip, cs, rflags, then rsp
+    swapgs
+    o64 sysret
+
+; ---------------------------------------------------------------------------
+; __switch_to_asm(prev_sp *, next_sp, prev) -> prev
+; Saves the callee-saved registers on the old kernel stack, switches stacks,
+; restores the new task's. A new task's stack was laid out by copy_thread()
+; so that the `ret` goes to ret_from_fork. Linux: entry_64.S.
+global __switch_to_asm
+__switch_to_asm:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi], rsp
+    mov rsp, rsi
+    mov rax, rdx
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; A new task's first instructions: finish the switch, then leave for user
+; mode through the pt_regs copy_thread() placed at the top of its stack.
+global ret_from_fork
+ret_from_fork:
+    mov rdi, rax
+    extern schedule_tail
+    call schedule_tail
+    mov rdi, rsp
+    extern exit_to_user_mode_from_fork
+    call exit_to_user_mode_from_fork
+    jmp ret_from_intr

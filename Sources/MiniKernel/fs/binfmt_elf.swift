@@ -7,9 +7,9 @@
 // anonymous frames of a NEW mm right away (page by page exactly as Linux's
 // file mapping would show them: a page holds whatever the file has at that
 // offset, the bss tail of the last file page is zeroed, further pages are
-// demand-zero). The result is returned as a plain struct — never a
+// demand-zero). The result is returned in a plain struct — never a
 // Result/enum carrying the MMStruct (see mm/slab.swift) — and the caller
-// (exec) switches to it and drops the old mm. No ASLR: the layout is Linux's
+// (bprm_execve) switches to it and drops the old mm. No ASLR: the layout is Linux's
 // with randomize_va_space=0, so addresses are reproducible.
 //
 // The initial stack is create_elf_tables()'s, from STACK_TOP down:
@@ -34,17 +34,12 @@ let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_E
 /// alignment are placed (2/3 of the user address space).
 let ELF_ET_DYN_BASE: UInt64 = TASK_SIZE / 3 * 2
 
-/// load_elf_binary's answer. On success `err` is 0 and `mm` holds the new
-/// address space (one user, not yet loaded in CR3); `entry` is the first
-/// user RIP and `sp` the first user RSP (pointing at argc). On failure `mm`
-/// is nil and `err` a negative errno.
-struct ElfLoadResult {
-    let mm: MMStruct?
-    let entry: UInt64
-    let sp: UInt64
-    let err: Int
-
-    static func failure(_ e: Errno) -> ElfLoadResult { ElfLoadResult(mm: nil, entry: 0, sp: 0, err: e.negated) }
+/// What load_elf_binary() built: the new address space (one user, not yet
+/// loaded in CR3), the first user RIP and the first user RSP (at argc).
+struct ElfImage {
+    var mm: MMStruct? = nil
+    var entry: UInt64 = 0
+    var sp: UInt64 = 0
 }
 
 /// Little-endian field reads from the image; callers check the bounds.
@@ -78,24 +73,26 @@ private func next_random() -> UInt64 {
     return atRandomState
 }
 
-/// load_elf_binary(): validate `image` (the whole file), build a new mm with
-/// its segments, brk, and a stack holding argv, envp, execfn and the auxv.
-/// Errors: -ENOEXEC (not an x86-64 ELF executable we can run), -EINVAL (bad
-/// segment sizes), -EIO (segments beyond the end of the file), -ENOENT (a
-/// dynamic executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
-func load_elf_binary(image: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> ElfLoadResult {
+/// load_elf_binary(): validate `file` (the whole executable), build a new mm
+/// with its segments, brk, and a stack holding argv, envp, execfn and the
+/// auxv. Returns 0 with `image` filled in, or -errno with `image` untouched:
+/// -ENOEXEC (not an x86-64 ELF executable we can run), -EINVAL (bad segment
+/// sizes), -EIO (segments beyond the end of the file), -ENOENT (a dynamic
+/// executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
+func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
+                     into image: inout ElfImage) -> Int {
     // The header, as load_elf_binary() checks it.
-    guard image.count >= ELF64_EHDR_SIZE,
-          image[0] == 0x7f, image[1] == 0x45, image[2] == 0x4c, image[3] == 0x46,   // ELFMAG
-          image[4] == 2,                                   // ELFCLASS64
-          image[5] == 1 else { return .failure(.ENOEXEC) } // ELFDATA2LSB
-    let type = rd16(image, 16)
-    guard type == ET_EXEC || type == ET_DYN, rd16(image, 18) == EM_X86_64 else { return .failure(.ENOEXEC) }
-    let entry = rd64(image, 24), phoff = rd64(image, 32)
-    let phentsize = Int(rd16(image, 54)), phnum = Int(rd16(image, 56))
+    guard file.count >= ELF64_EHDR_SIZE,
+          file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,   // ELFMAG
+          file[4] == 2,                                    // ELFCLASS64
+          file[5] == 1 else { return Errno.ENOEXEC.negated } // ELFDATA2LSB
+    let type = rd16(file, 16)
+    guard type == ET_EXEC || type == ET_DYN, rd16(file, 18) == EM_X86_64 else { return Errno.ENOEXEC.negated }
+    let entry = rd64(file, 24), phoff = rd64(file, 32)
+    let phentsize = Int(rd16(file, 54)), phnum = Int(rd16(file, 56))
     // load_elf_phdrs(): the table must be sane and at most one page.
-    guard phentsize == ELF64_PHDR_SIZE, phnum >= 1, phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return .failure(.ENOEXEC) }
-    guard phoff <= UInt64(image.count), UInt64(phnum * ELF64_PHDR_SIZE) <= UInt64(image.count) - phoff else { return .failure(.EIO) }
+    guard phentsize == ELF64_PHDR_SIZE, phnum >= 1, phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return Errno.ENOEXEC.negated }
+    guard phoff <= UInt64(file.count), UInt64(phnum * ELF64_PHDR_SIZE) <= UInt64(file.count) - phoff else { return Errno.EIO.negated }
     let ph0 = Int(phoff)
 
     // First pass: interpreter, stack executability, extent, alignment.
@@ -103,47 +100,47 @@ func load_elf_binary(image: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn
     var lo = UInt64.max, hi: UInt64 = 0, maxAlign = PAGE_SIZE
     var nLoad = 0
     for i in 0..<phnum {
-        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
-        if ph.type == PT_INTERP { return .failure(.ENOENT) }
+        let ph = Phdr(file, ph0 + i * ELF64_PHDR_SIZE)
+        if ph.type == PT_INTERP { return Errno.ENOENT.negated }
         if ph.type == PT_GNU_STACK { execStack = ph.flags & PF_X != 0 }
         guard ph.type == PT_LOAD else { continue }
-        if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return .failure(.EINVAL) }
-        if ph.filesz > 0 && (ph.offset > UInt64(image.count) || ph.filesz > UInt64(image.count) - ph.offset) { return .failure(.EIO) }
-        if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return .failure(.EINVAL) }
+        if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return Errno.EINVAL.negated }
+        if ph.filesz > 0 && (ph.offset > UInt64(file.count) || ph.filesz > UInt64(file.count) - ph.offset) { return Errno.EIO.negated }
+        if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return Errno.EINVAL.negated }
         lo = min(lo, page_align_down(ph.vaddr))
         hi = max(hi, page_align_up(ph.vaddr + ph.memsz))
         if ph.align > maxAlign && ph.align & (ph.align - 1) == 0 { maxAlign = ph.align }
         nLoad += 1
     }
-    if nLoad == 0 { return .failure(.ENOEXEC) }
-
-    // Everything that goes on the stack must fit the argument space.
-    let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
-    if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return .failure(.E2BIG) }
+    if nLoad == 0 { return Errno.ENOEXEC.negated }
 
     // Linux 5.18+ (do_execveat_common): an empty argv becomes { "" }, so
     // that argv[0] always exists. Done here too in case the caller did not.
     var argvStorage = ArgBuffer()
-    defer { argvStorage.free() }
-    var argv = argv
+    defer { argvStorage.release() }
+    var argv = argvIn
     if argv.count == 0 {
-        guard argvStorage.append(ByteString.empty) else { return .failure(.ENOMEM) }
+        guard argvStorage.append(ByteString.empty) else { return Errno.ENOMEM.negated }
         argv = argvStorage
     }
+    // Everything that goes on the stack must fit the argument space.
+    let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
+    if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
 
-    guard let mm = mm_alloc() else { return .failure(.ENOMEM) }
-    let r = elf_map_segments(mm, image, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
+    guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
+    let r = elf_map_segments(mm, file, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
     if r.err != 0 {
         mmput(mm)
-        return .failure(Errno(rawValue: -r.err) ?? .ENOMEM)
+        return r.err
     }
-    let sp = create_elf_tables(mm, image, ph0, phnum, bias: r.bias, entry: entry &+ r.bias,
+    let sp = create_elf_tables(mm, file, ph0, phnum, bias: r.bias, entry: entry &+ r.bias,
                                argv: argv, envp: envp, execfn: execfn)
     guard sp != 0 else {
         mmput(mm)
-        return .failure(.ENOMEM)
+        return Errno.ENOMEM.negated
     }
-    return ElfLoadResult(mm: mm, entry: entry &+ r.bias, sp: sp, err: 0)
+    image = ElfImage(mm: mm, entry: entry &+ r.bias, sp: sp)
+    return 0
 }
 
 /// Maps and fills the PT_LOAD segments, sets the code/data/brk fields and

@@ -44,6 +44,20 @@ struct TestElf {
     func free() { kfree(buf) }
 }
 
+/// load_elf_binary's outcome in one value, for the tests.
+struct TestLoad {
+    let mm: MMStruct?
+    let entry: UInt64
+    let sp: UInt64
+    let err: Int
+}
+
+func test_load(image: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> TestLoad {
+    var img = ElfImage()
+    let r = load_elf_binary(image, argv: argv, envp: envp, execfn: execfn, into: &img)
+    return TestLoad(mm: r == 0 ? img.mm : nil, entry: img.entry, sp: img.sp, err: r)
+}
+
 /// Reads a u64 of `mm` through access_remote_vm (0 if unreadable).
 func test_read_u64(_ mm: MMStruct, _ va: UInt64) -> UInt64 {
     var v: UInt64 = 0
@@ -83,7 +97,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         let leaks = LeakCheck()
         guard let elf = TestElf() else { return }
         let noArgs = ArgBuffer()
-        let r = load_elf_binary(image: elf.image, argv: noArgs, envp: noArgs, execfn: .empty)
+        let r = test_load(image: elf.image, argv: noArgs, envp: noArgs, execfn: .empty)
         t.expectEqual(r.err, 0, "loads")
         guard let mm = r.mm else { elf.free(); return }
         t.expectEqual(r.entry, 0x40_1000, "entry")
@@ -119,7 +133,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         t.expect(envp.append("HOME=/") && envp.append("TERM=linux"), "envp")
         let fnText: StaticString = "/bin/prog"
         let fn = ByteString(fnText.utf8Start, count: fnText.utf8CodeUnitCount)
-        let r = load_elf_binary(image: elf.image, argv: argv, envp: envp, execfn: fn)
+        let r = test_load(image: elf.image, argv: argv, envp: envp, execfn: fn)
         guard let mm = r.mm else { t.expect(false, "load failed \(r.err)"); return }
         let sp = r.sp
         t.expectEqual(sp & 15, 0, "rsp 16-byte aligned at argc")
@@ -155,7 +169,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         t.expect(test_read_u64(mm, rnd) != 0 || test_read_u64(mm, rnd + 8) != 0, "random bytes")
         t.expectEqual(plat, (mm.startStack & ~15) - 7, "platform string below the aligned strings")
         mmput(mm)
-        argv.free(); envp.free()
+        argv.release(); envp.release()
         elf.free()
         leaks.verify(&t)
     },
@@ -171,7 +185,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         _ = argv.append("/tmp/elftest/dump"); _ = argv.append("a"); _ = argv.append("b c"); _ = argv.append("")
         _ = envp.append("HOME=/"); _ = envp.append("TERM=linux")
         let fnText: StaticString = "/tmp/elftest/dump"
-        let r = load_elf_binary(image: elf.image, argv: argv, envp: envp,
+        let r = test_load(image: elf.image, argv: argv, envp: envp,
                                 execfn: ByteString(fnText.utf8Start, count: fnText.utf8CodeUnitCount))
         if let mm = r.mm {
             t.expectEqual(r.sp, 0x7fff_ffff_ede0 + 64, "rsp")
@@ -186,14 +200,14 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
             t.expectEqual(test_auxv(mm, r.sp, AT_PLATFORM) ?? 0, 0x7fff_ffff_efa9, "AT_PLATFORM")
             mmput(mm)
         } else { t.expect(false, "load failed \(r.err)") }
-        argv.free(); envp.free(); elf.free()
+        argv.release(); envp.release(); elf.free()
         leaks.verify(&t)
     },
     KUnitCase(name: "static_pie_goes_top_down") { t in
         let leaks = LeakCheck()
         guard let elf = TestElf(type: ET_DYN, base: 0) else { return }
         let none = ArgBuffer()
-        let r = load_elf_binary(image: elf.image, argv: none, envp: none, execfn: .empty)
+        let r = test_load(image: elf.image, argv: none, envp: none, execfn: .empty)
         if let mm = r.mm {
             let bias = MMAP_BASE - 0x6000
             t.expectEqual(r.entry, bias + 0x1000, "entry relocated below mmap_base")
@@ -219,7 +233,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         let image = entry.data
         var argv = ArgBuffer(), envp = ArgBuffer()
         _ = argv.append("/init"); _ = envp.append("HOME=/")
-        let r = load_elf_binary(image: image, argv: argv, envp: envp, execfn: ByteString(path.utf8Start, count: 5))
+        let r = test_load(image: image, argv: argv, envp: envp, execfn: ByteString(path.utf8Start, count: 5))
         if let mm = r.mm {
             let type = UInt16(image[16]) | UInt16(image[17]) << 8
             let eEntry = image.base.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 24, as: UInt64.self) } ?? 0
@@ -250,14 +264,14 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         } else {
             t.expect(false, "load_elf_binary(/init) failed: \(r.err)")
         }
-        argv.free(); envp.free()
+        argv.release(); envp.release()
         leaks.verify(&t)
     },
     KUnitCase(name: "empty_argv_gets_empty_argv0") { t in
         let leaks = LeakCheck()
         guard let elf = TestElf() else { return }
         let none = ArgBuffer()
-        let r = load_elf_binary(image: elf.image, argv: none, envp: none, execfn: .empty)
+        let r = test_load(image: elf.image, argv: none, envp: none, execfn: .empty)
         if let mm = r.mm {
             t.expectEqual(test_read_u64(mm, r.sp), 1, "argc 1")
             t.expect(test_user_string_equals(mm, test_read_u64(mm, r.sp + 8), ""), "argv[0] is \"\"")
@@ -271,7 +285,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         let leaks = LeakCheck()
         guard let elf = TestElf() else { return }
         let none = ArgBuffer()
-        func load(_ img: ByteString) -> Int { load_elf_binary(image: img, argv: none, envp: none, execfn: .empty).err }
+        func load(_ img: ByteString) -> Int { test_load(image: img, argv: none, envp: none, execfn: .empty).err }
         t.expectEqual(load(elf.image.slice(0, 40)), Errno.ENOEXEC.negated, "shorter than the header")
         t.expectEqual(load(.empty), Errno.ENOEXEC.negated, "empty file")
         elf.put16(18, 3)   // EM_386
@@ -290,7 +304,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         elf.put64(64 + 56 + 32, 0x5000)   // data filesz > memsz
         t.expectEqual(load(elf.image), Errno.EINVAL.negated, "p_filesz > p_memsz")
         elf.put64(64 + 56 + 32, 0x10)
-        let fixed = load_elf_binary(image: elf.image, argv: none, envp: none, execfn: .empty)
+        let fixed = test_load(image: elf.image, argv: none, envp: none, execfn: .empty)
         t.expectEqual(fixed.err, 0, "and fine again once repaired")
         if let mm = fixed.mm { mmput(mm) }
         var garbage = InlineArray<128, UInt8>(repeating: 0x5a)
@@ -308,28 +322,28 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         // argv at a: {a+0x100, a+0x110, NULL}; strings "one", "two!".
         _ = put_user_u64(a, a + 0x100); _ = put_user_u64(a + 8, a + 0x110); _ = put_user_u64(a + 16, 0)
         _ = put_user_u32(a + 0x100, 0x00656e6f); _ = put_user_u64(a + 0x110, 0x216f_7774)
-        var err = 1
-        if var b = copy_strings(userArgv: a, error: &err) {
-            t.expectEqual(err, 0, "no error")
-            t.expectEqual(b.count, 2, "two strings")
-            t.expectEqual(b.bytes, 4 + 5, "bytes with NULs")
-            t.expect(b.string(0).equals("one") && b.string(1).equals("two!"), "contents")
-            b.free()
-        } else { t.expect(false, "copy_strings failed \(err)") }
-        t.expectEqual(count_strings(userArgv: a), 2, "count_strings")
-        t.expectEqual(count_strings(userArgv: 0), 0, "count_strings(NULL)")
-        t.expectEqual(count_strings(userArgv: 0x2000), Errno.EFAULT.negated, "count_strings bad array")
-        if var e = copy_strings(userArgv: 0, error: &err) { t.expectEqual(e.count, 0, "NULL argv is empty"); e.free() }
+        t.expectEqual(count_user_vector(a), 2, "count_user_vector")
+        t.expectEqual(count_user_vector(0), 0, "a NULL array is empty")
+        t.expectEqual(count_user_vector(0x2000), Errno.EFAULT.negated, "bad array: -EFAULT")
+        var b = ArgBuffer()
+        t.expectEqual(copy_strings(&b, userVector: a, count: 2), 0, "copy_strings")
+        t.expectEqual(b.count, 2, "two strings")
+        t.expectEqual(b.bytes, 4 + 5, "bytes with NULs")
+        t.expect(b.string(0).equals("one") && b.string(1).equals("two!"), "contents")
+        b.release()
         _ = put_user_u64(a + 8, 0x1000)   // a bad string pointer
-        t.expect(copy_strings(userArgv: a, error: &err) == nil && err == Errno.EFAULT.negated, "bad string: -EFAULT")
-        t.expect(copy_strings(userArgv: 0x2000, error: &err) == nil && err == Errno.EFAULT.negated, "bad array: -EFAULT")
+        var c = ArgBuffer()
+        t.expectEqual(copy_strings(&c, userVector: a, count: 2), Errno.EFAULT.negated, "bad string: -EFAULT")
+        c.release()
         // A string longer than MAX_ARG_STRLEN.
         var ok = true
         var v = a + PAGE_SIZE
         while v < a + 40 * PAGE_SIZE { ok = ok && put_user_u64(v, 0x6161_6161_6161_6161); v += 8 }
         _ = put_user_u64(a + 8, a + PAGE_SIZE)
         t.expect(ok, "filled")
-        t.expect(copy_strings(userArgv: a, error: &err) == nil && err == Errno.E2BIG.negated, "too long: -E2BIG")
+        var d = ArgBuffer()
+        t.expectEqual(copy_strings(&d, userVector: a, count: 2), Errno.E2BIG.negated, "too long: -E2BIG")
+        d.release()
         ktest_current_mm = nil
         switch_mm(nil)
         mmput(mm)

@@ -1,15 +1,129 @@
-// exec's argument handling. Linux: fs/exec.c (copy_strings, count_strings,
-// valid_arg_len, the argument-size limit in bprm_stack_limits).
+// execve(2) and its argument handling. Linux: fs/exec.c (do_execveat_common,
+// bprm_execve, count, copy_strings, valid_arg_len, bprm_stack_limits).
+//
+// The order is Linux's, and it is what user programs can observe: the file
+// is found first (a missing one is -ENOENT even if argv is bad), then the
+// argument and environment strings are copied in (-EFAULT, -E2BIG), then the
+// new image is built in a fresh address space. Up to there, failure returns
+// to the old program. After that is the point of no return: the old address
+// space is dropped (completing a vfork parent's wait), and the task returns
+// to user mode at the new entry point.
 //
 // Linux copies argv and envp straight into the pages of the new stack while
 // the old mm is still alive. We copy them into the kernel first — one
 // kmalloc'd block of NUL-separated strings per list, an `ArgBuffer` — because
 // the new mm does not exist yet when the old one's memory must be read, and
-// the old one is gone by the time the new stack is written. Shaped as a
-// plain struct over one raw block (no Array, no String): exec runs once per
-// process and must not leak.
+// the old one is gone by the time the new stack is written (binfmt_elf.swift
+// lays them out). A plain struct over one raw block (no Array, no String):
+// exec runs once per process and must not leak.
 
 import CShim
+
+let PATH_MAX = 4096
+
+/// Resolve `path` in the initramfs the way path walking fails in Linux:
+/// a missing file is ENOENT, a file used as a directory ENOTDIR, and a
+/// directory (or anything but a regular file) EACCES.
+func lookup_exec_file(_ path: ByteString, _ error: inout Errno) -> RootfsEntry? {
+    if path.isEmpty { error = .ENOENT; return nil }
+    // Every proper prefix must be a directory.
+    for i in 1..<max(1, path.count) where path[i] == 47 {
+        if let e = rootfs.lookup(path.slice(0, i)), !e.isDirectory { error = .ENOTDIR; return nil }
+    }
+    guard let e = rootfs.lookup(path) else {
+        // "/" is the root directory even though the archive has no entry for it.
+        var onlySlashes = true
+        for i in 0..<path.count where path[i] != 47 { onlySlashes = false }
+        error = onlySlashes ? .EACCES : .ENOENT
+        return nil
+    }
+    guard e.isRegular else { error = .EACCES; return nil }
+    return e
+}
+
+/// do_execveat_common() for a path already in kernel memory.
+func do_execve(_ path: ByteString, argvAddr: UInt64, envpAddr: UInt64,
+               regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    var err = Errno.ENOENT
+    guard let file = lookup_exec_file(path, &err) else { return err.negated }
+    // Linux's order: count both vectors, then copy envp's strings, then argv's.
+    let argc = count_user_vector(argvAddr)
+    if argc < 0 { return argc }
+    let envc = count_user_vector(envpAddr)
+    if envc < 0 { return envc }
+    var argv = ArgBuffer()
+    var envp = ArgBuffer()
+    defer { argv.release(); envp.release() }
+    let e = copy_strings(&envp, userVector: envpAddr, count: envc)
+    if e < 0 { return e }
+    let a = copy_strings(&argv, userVector: argvAddr, count: argc)
+    if a < 0 { return a }
+    // An empty argv still gives the program an argv[0] (Linux 5.18+: "").
+    if argv.count == 0 && !argv.append(ByteString.empty) { return Errno.ENOMEM.negated }
+    return bprm_execve(file, path, argv: argv, envp: envp, regs: regs)
+}
+
+/// kernel_execve(): exec from the kernel (init), with kernel-side strings.
+func kernel_execve(_ path: ByteString, argv: ArgBuffer, envp: ArgBuffer, regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    var err = Errno.ENOENT
+    guard let file = lookup_exec_file(path, &err) else { return err.negated }
+    return bprm_execve(file, path, argv: argv, envp: envp, regs: regs)
+}
+
+/// bprm_execve(): build the new image; past success there is no way back.
+func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp: ArgBuffer,
+                 regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    var image = ElfImage()
+    let r = load_elf_binary(file.data, argv: argv, envp: envp, execfn: path, into: &image)
+    if r < 0 { return r }
+    guard let newMM = image.mm else { return Errno.ENOMEM.negated }
+
+    // The point of no return.
+    let me = current
+    exec_mm_release(me)
+    let old = me.mm
+    me.mm = newMM
+    switch_mm(newMM)
+    if let old { mmput(old) }
+    me.setComm(path)
+    me.flags.remove(.forkNoExec)
+    flush_signal_handlers(me)
+    start_thread(regs, ip: image.entry, sp: image.sp)
+    trace_sched_process_exec(me)
+    return 0
+}
+
+/// exec_mm_release(): as at exit, a vfork parent may run again — our
+/// memory is no longer its memory.
+func exec_mm_release(_ tsk: Task) {
+    mm_release(tsk)
+}
+
+/// flush_signal_handlers(): handlers point into the old image; ignored
+/// signals stay ignored (POSIX).
+func flush_signal_handlers(_ t: Task) {
+    for i in 0..<Int(_NSIG) {
+        var a = t.sighand.action[i]
+        if a.handler != SIG_IGN { a.handler = SIG_DFL }
+        a.flags = 0
+        a.restorer = 0
+        a.mask = SigSet()
+        t.sighand.action[i] = a
+    }
+}
+
+/// execve(filename, argv, envp).
+func sys_execve(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    guard let buf = kmalloc(PATH_MAX) else { return Errno.ENOMEM.negated }
+    defer { kfree(buf) }
+    let n = strncpy_from_user(buf, regs.arg0, PATH_MAX)
+    if n < 0 { return n }
+    if n >= PATH_MAX { return Errno.ENAMETOOLONG.negated }
+    let path = ByteString(UnsafePointer(buf.assumingMemoryBound(to: UInt8.self)), count: n)
+    return do_execve(path, argvAddr: regs.arg1, envpAddr: regs.arg2, regs: regs)
+}
+
+// MARK: - Argument strings
 
 /// MAX_ARG_STRLEN: one string may be at most 32 pages, NUL included.
 let MAX_ARG_STRLEN = 32 * Int(PAGE_SIZE)
@@ -19,39 +133,39 @@ let MAX_ARG_STRINGS = 0x7fff_ffff
 /// bprm_stack_limits() computes with the default stack limit.
 let ARG_SPACE_LIMIT = Int(STACK_SIZE_MAX / 4)
 
-/// A list of strings (argv or envp) held in the kernel: `count` strings,
-/// each followed by its NUL, packed in `bytes` bytes of one kmalloc block.
-/// A value type over a raw block: the owner calls `free()` exactly once.
+/// argv or envp in kernel memory: `count` strings, each followed by its NUL,
+/// packed in `bytes` bytes of one kmalloc block. The owner calls
+/// `release()` exactly once.
 struct ArgBuffer {
-    private(set) var data: UnsafeMutablePointer<UInt8>? = nil
-    private(set) var count = 0
+    private(set) var base: UnsafeMutableRawPointer? = nil
     private(set) var bytes = 0
+    private(set) var count = 0
     private var capacity = 0
 
     init() {}
 
-    /// Room for `extra` more bytes; false when memory or the limit runs out.
+    /// Room for `extra` more bytes; false when memory or the argument space runs out.
     private mutating func reserve(_ extra: Int) -> Bool {
         let need = bytes + extra
         if need <= capacity { return true }
         if need > ARG_SPACE_LIMIT { return false }
         var cap = max(capacity, 256)
         while cap < need { cap *= 2 }
-        guard let fresh = kmalloc(cap)?.assumingMemoryBound(to: UInt8.self) else { return false }
-        if let old = data {
-            fresh.update(from: old, count: bytes)
-            kfree(UnsafeMutableRawPointer(old))
+        guard let fresh = kmalloc(cap) else { return false }
+        if let old = base {
+            fresh.copyMemory(from: UnsafeRawPointer(old), byteCount: bytes)
+            kfree(old)
         }
-        data = fresh
+        base = fresh
         capacity = cap
         return true
     }
 
-    /// Appends one string (a NUL is added). False on -ENOMEM / -E2BIG.
+    /// Appends one string (given without its NUL). False on -ENOMEM / -E2BIG.
     mutating func append(_ s: ByteString) -> Bool {
-        guard s.count + 1 <= MAX_ARG_STRLEN, reserve(s.count + 1), let d = data else { return false }
-        for i in 0..<s.count { d[bytes + i] = s[i] }
-        d[bytes + s.count] = 0
+        guard s.count + 1 <= MAX_ARG_STRLEN, reserve(s.count + 1), let b = base else { return false }
+        for i in 0..<s.count { b.storeBytes(of: s[i], toByteOffset: bytes + i, as: UInt8.self) }
+        b.storeBytes(of: 0, toByteOffset: bytes + s.count, as: UInt8.self)
         bytes += s.count + 1
         count += 1
         return true
@@ -61,81 +175,78 @@ struct ArgBuffer {
         append(ByteString(s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
-    /// Appends a user string whose size (NUL included) strnlen_user gave.
-    fileprivate mutating func appendUser(_ src: UInt64, size: Int) -> Int {
-        guard reserve(size), let d = data else { return Errno.E2BIG.negated }
-        guard copy_from_user(UnsafeMutableRawPointer(d + bytes), src, size) else { return Errno.EFAULT.negated }
-        d[bytes + size - 1] = 0   // the string may have changed under us
-        bytes += size
+    /// Appends a string from user memory, `len` bytes including its NUL
+    /// (as strnlen_user measured it). 0, -EFAULT or -E2BIG.
+    mutating func appendUser(_ addr: UInt64, len: Int) -> Int {
+        guard len > 0, reserve(len), let b = base else { return Errno.E2BIG.negated }
+        guard copy_from_user(b + bytes, addr, len) else { return Errno.EFAULT.negated }
+        b.storeBytes(of: 0, toByteOffset: bytes + len - 1, as: UInt8.self)   // it may have changed under us
+        bytes += len
         count += 1
         return 0
     }
 
-    /// The i-th string (without its NUL). O(n): exec walks them once.
+    /// The strings, in order.
+    func forEach(_ body: (ByteString) -> Void) {
+        guard let b = base else { return }
+        var off = 0
+        while off < bytes {
+            let s = ByteString(cString: UnsafePointer((b + off).assumingMemoryBound(to: UInt8.self)), limit: bytes - off)
+            body(s)
+            off += s.count + 1
+        }
+    }
+
+    /// The i-th string (without its NUL). O(n).
     func string(_ i: Int) -> ByteString {
-        guard let d = data, i >= 0, i < count else { return .empty }
-        var off = 0, k = 0
-        while k < i {
-            while d[off] != 0 { off += 1 }
-            off += 1
+        var k = 0
+        var found = ByteString.empty
+        forEach { s in
+            if k == i { found = s }
             k += 1
         }
-        var n = 0
-        while d[off + n] != 0 { n += 1 }
-        return ByteString(UnsafePointer(d + off), count: n)
+        return found
     }
 
     /// The packed strings as they go onto the new stack.
-    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: data.map { UnsafeRawPointer($0) }, count: bytes) }
+    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0) }, count: bytes) }
 
-    mutating func free() {
-        if let d = data { kfree(UnsafeMutableRawPointer(d)) }
-        data = nil
-        count = 0
+    mutating func release() {
+        kfree(base)
+        base = nil
         bytes = 0
         capacity = 0
+        count = 0
     }
 }
 
-/// count_strings(): how many pointers the NULL-terminated user array at
-/// `userArgv` holds (0 for a NULL array), or -EFAULT / -E2BIG. Linux counts
-/// argv and then envp before copying any string, so a bad envp array is
-/// -EFAULT even when an argv string is too long; exec can do the same.
-func count_strings(userArgv: UInt64) -> Int {
-    if userArgv == 0 { return 0 }
-    var i = 0
+/// count(): how many pointers come before the NULL in the user array at
+/// `vec` (0 for a NULL array, which Linux accepts), or -EFAULT / -E2BIG.
+/// Linux counts argv and then envp before copying any string, so a bad envp
+/// array is -EFAULT even when an argv string is too long.
+func count_user_vector(_ vec: UInt64) -> Int {
+    if vec == 0 { return 0 }
+    var n = 0
     while true {
-        guard let p = get_user_u64(userArgv &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
-        if p == 0 { return i }
-        i += 1
-        if i >= MAX_ARG_STRINGS { return Errno.E2BIG.negated }
+        guard let p = get_user_u64(vec &+ UInt64(n) &* 8) else { return Errno.EFAULT.negated }
+        if p == 0 { return n }
+        n += 1
+        if n >= MAX_ARG_STRINGS { return Errno.E2BIG.negated }
     }
 }
 
-/// copy_strings(): the NULL-terminated user array of string pointers at
-/// `userArgv` (argv or envp of execve) copied into a new ArgBuffer. A NULL
-/// array is empty (Linux accepts it; do_execveat_common then supplies "" as
-/// argv[0]). On failure returns nil with `error` = -EFAULT (a bad pointer
-/// or string), -E2BIG (a string over MAX_ARG_STRLEN, or all of them over
-/// the argument space) or -ENOMEM.
-func copy_strings(userArgv: UInt64, error: inout Int) -> ArgBuffer? {
-    error = 0
-    var buf = ArgBuffer()
-    if userArgv == 0 { return buf }
-    var i = 0
-    while true {
-        guard let p = get_user_u64(userArgv &+ UInt64(i) &* 8) else { error = Errno.EFAULT.negated; break }
-        if p == 0 { return buf }
-        if i >= MAX_ARG_STRINGS { error = Errno.E2BIG.negated; break }
-        let size = strnlen_user(p, MAX_ARG_STRLEN)
-        if size == 0 { error = Errno.EFAULT.negated; break }
-        if size > MAX_ARG_STRLEN { error = Errno.E2BIG.negated; break }
-        // Strings and their pointers share the argument space.
-        if buf.bytes + size + (buf.count + 2) * 8 > ARG_SPACE_LIMIT { error = Errno.E2BIG.negated; break }
-        let r = buf.appendUser(p, size: size)
-        if r != 0 { error = r; break }
-        i += 1
+/// copy_strings(): the first `n` strings of the user array at `vec` appended
+/// to `buf`. 0, or -EFAULT (a bad pointer or string), -E2BIG (a string over
+/// MAX_ARG_STRLEN, or strings and pointers over the argument space), -ENOMEM.
+func copy_strings(_ buf: inout ArgBuffer, userVector vec: UInt64, count n: Int) -> Int {
+    for i in 0..<max(n, 0) {
+        guard let p = get_user_u64(vec &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
+        let len = strnlen_user(p, MAX_ARG_STRLEN)   // includes the NUL; 0 on a fault
+        if len == 0 { return Errno.EFAULT.negated }
+        if len > MAX_ARG_STRLEN { return Errno.E2BIG.negated }   // valid_arg_len()
+        if buf.bytes + len + (n + 1) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
+        let r = buf.appendUser(p, len: len)
+        if r < 0 { return r }
     }
-    buf.free()
-    return nil
+    return 0
 }

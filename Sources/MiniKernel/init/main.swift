@@ -12,6 +12,7 @@ let MINIKERNEL_VERSION: StaticString = "0.1"
 
 @_cdecl("start_kernel")
 public func start_kernel(_ startInfo: UInt32) {
+    setup_boot_percpu()
     tsc_early_init()
     serial8250_init()
     idt_setup()
@@ -40,14 +41,17 @@ public func start_kernel(_ startInfo: UInt32) {
     }
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
-    rest_init()
-}
-
-/// What runs once the kernel is up. Until user space exists (the processes
-/// issue), there is nothing to run: report and power off.
-func rest_init() {
-    pr_notice("MiniKernel: boot complete in \(ktime_get_ns() / 1000) us; no init to run, powering off")
-    machine_power_off(code: .success)
+    pidmap_init()
+    thread_stack_cache_init()
+    syscall_tables_init()
+    syscall_init()
+    let idle = sched_init()
+    setup_local_apic()
+    apic_timer_init()
+    traceExit = kernel_params.trace.equals("exit") || kernel_params.trace.equals("all")
+    pr_info("MiniKernel: boot complete in \(ktime_get_ns() / 1000) us")
+    local_irq_enable()
+    rest_init(idle: idle)
 }
 
 /// crashtest=ud2|pagefault: deliberate kernel faults, for the tests of the
@@ -68,9 +72,11 @@ func crashtest(_ what: ByteString) {
     pr_err("crashtest: unknown crash '\(what)'")
 }
 
+/// Deep enough to run off any kernel stack; the limit only keeps the
+/// compiler from calling it infinite.
 @inline(never)
 private func recurse(_ n: UInt64) -> UInt64 {
     var pad = InlineArray<64, UInt64>(repeating: n)
-    pad[Int(n & 63)] = recurse(n &+ 1)
+    if n < 1_000_000 { pad[Int(n & 63)] = recurse(n &+ 1) }
     return pad[Int(n & 7)]
 }

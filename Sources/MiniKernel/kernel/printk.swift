@@ -47,6 +47,10 @@ struct KLine: ExpressibleByStringInterpolation {
             n = max(n, min(width, 22))
             while n > 0 { n -= 1; buf.append(digits[n]) }
         }
+        /// A task's comm (NUL-padded name).
+        mutating func appendInterpolation(comm c: InlineArray<16, UInt8>) {
+            for i in 0..<16 { if c[i] == 0 { break }; buf.append(c[i]) }
+        }
         mutating func appendInterpolation(_ b: Bool) { buf.append(b ? "true" : "false") }
         mutating func appendInterpolation(_ s: ByteString) { buf.append(s) }
         mutating func appendInterpolation(_ s: LineBuffer) { s.forEachByte { buf.append($0) } }
@@ -112,6 +116,7 @@ func printk(_ level: LogLevel, _ line: KLine) {
 }
 
 func pr_emerg(_ line: KLine) { printk(.emerg, line) }
+func pr_alert(_ line: KLine) { printk(.alert, line) }
 func pr_err(_ line: KLine) { printk(.err, line) }
 func pr_warn(_ line: KLine) { printk(.warning, line) }
 func pr_notice(_ line: KLine) { printk(.notice, line) }

@@ -295,6 +295,11 @@ func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64
         let r = __do_munmap(mm, addr, len)
         if r < 0 { return r }
     }
+    // Private writable memory is committed memory (VM_ACCOUNT).
+    if !vmFlags.contains(.shared) && vmFlags.contains(.write) && flags & MAP_NORESERVE == 0
+        && !vm_enough_memory(pages: len >> PAGE_SHIFT) {
+        return Errno.ENOMEM.negated
+    }
     let vma = VMArea(start: addr, end: addr + len, flags: vmFlags)
     insert_vma(mm, vma)
     let populate = vmFlags.contains(.shared) || flags & MAP_LOCKED != 0
@@ -475,6 +480,7 @@ func do_sys_brk(_ mm: MMStruct, _ brk: UInt64) -> Int {
     }
     // Leave a page (and a stack's guard gap) between the heap and the next area.
     if let next = find_vma(mm, oldbrk), newbrk + PAGE_SIZE > vm_start_gap(next) { return Int(origbrk) }
+    if !vm_enough_memory(pages: (newbrk - oldbrk) >> PAGE_SHIFT) { return Int(origbrk) }
     if !__do_brk(mm, oldbrk, newbrk - oldbrk) { return Int(origbrk) }
     mm.brk = brk
     return Int(brk)
@@ -516,4 +522,11 @@ func sys_mprotect(_ addr: UInt64, _ len: UInt64, _ prot: UInt64) -> Int {
 func sys_brk(_ brk: UInt64) -> Int {
     guard let mm = mm_of_current() else { return 0 }
     return do_sys_brk(mm, brk)
+}
+
+/// __vm_enough_memory() in Linux's default mode (OVERCOMMIT_GUESS): any one
+/// request is allowed unless it is bigger than all of RAM and swap together.
+/// Programs see it: brk() or mmap() of terabytes fails.
+func vm_enough_memory(pages: UInt64) -> Bool {
+    pages <= UInt64(buddy.nrManaged)
 }

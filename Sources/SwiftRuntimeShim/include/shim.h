@@ -129,6 +129,41 @@ struct pt_regs {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* The hot part of a CPU's per-CPU area, reached through GS (the entry code
+ * uses these offsets directly). Linux: arch/x86/include/asm/current.h,
+ * percpu.h (pcpu_hot). */
+struct percpu_hot {
+    uint64_t self_ptr;      /* gs:0   this structure's own address */
+    uint64_t current;       /* gs:8   the running task (a Swift Task object) */
+    uint64_t top_of_stack;  /* gs:16  its kernel stack top: where SYSCALL switches to */
+    uint64_t user_rsp;      /* gs:24  scratch for the user RSP during entry */
+    uint64_t cpu;           /* gs:32  this CPU's number */
+};
+static inline uint64_t this_cpu_self(void) { uint64_t v; __asm__ volatile("movq %%gs:0, %0" : "=r"(v)); return v; }
+static inline uint64_t this_cpu_current(void) { uint64_t v; __asm__ volatile("movq %%gs:8, %0" : "=r"(v)); return v; }
+static inline void this_cpu_set_current(uint64_t t) { __asm__ volatile("movq %0, %%gs:8" :: "r"(t) : "memory"); }
+static inline void this_cpu_set_top_of_stack(uint64_t v) { __asm__ volatile("movq %0, %%gs:16" :: "r"(v) : "memory"); }
+static inline uint64_t this_cpu_number(void) { uint64_t v; __asm__ volatile("movq %%gs:32, %0" : "=r"(v)); return v; }
+
+#define MSR_EFER            0xc0000080
+#define MSR_STAR            0xc0000081
+#define MSR_LSTAR           0xc0000082
+#define MSR_SYSCALL_MASK    0xc0000084
+#define MSR_FS_BASE         0xc0000100
+#define MSR_GS_BASE         0xc0000101
+#define MSR_KERNEL_GS_BASE  0xc0000102
+
+/* FPU/SSE state: 512 bytes, 16-byte aligned. */
+static inline void fxsave(uint64_t area) { __asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
+static inline void fxrstor(uint64_t area) { __asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory"); }
+static inline void fninit(void) { __asm__ volatile("fninit" ::: "memory"); }
+
+/* Entry points in Sources/Boot/entry_64.asm. */
+extern char entry_SYSCALL_64[], ret_from_fork[];
+static inline uint64_t sym_entry_SYSCALL_64(void) { return (uint64_t)entry_SYSCALL_64; }
+static inline uint64_t sym_ret_from_fork(void) { return (uint64_t)ret_from_fork; }
+uint64_t __switch_to_asm(uint64_t *prev_sp, uint64_t next_sp, uint64_t prev);
+
 /* User-memory access (Sources/Boot/usercopy.asm) and its exception table:
  * pairs of (faulting instruction, fixup) between the two symbols. */
 uint64_t __copy_user_ll(void *dst, const void *src, uint64_t n);

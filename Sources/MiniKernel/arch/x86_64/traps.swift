@@ -57,6 +57,11 @@ func request_irq(vector: Int, _ h: IrqHandler) {
 @_cdecl("do_IRQ_or_trap")
 public func do_IRQ_or_trap(_ regs: UnsafeMutablePointer<PtRegs>) {
     let vector = Int(regs.pointee.vector)
+    if vector == IA32_SYSCALL_VECTOR && regs.pointee.user_mode {
+        do_int80_syscall(regs)
+        irq_exit(regs)
+        return
+    }
     if vector >= FIRST_EXTERNAL_VECTOR {
         if let h = irqVectorTable[vector] {
             h(regs)
@@ -123,7 +128,7 @@ func die(_ what: StaticString, _ regs: UnsafeMutablePointer<PtRegs>, errorCode: 
     dieCounter += 1
     let r = regs.pointee
     printk_unlocked("\(what): \(hex: errorCode, width: 4) [#\(dieCounter)] SMP")
-    printk_unlocked("CPU: \(smp_processor_id()) PID: \(current_pid_for_oops()) Comm: \(current_comm_for_oops())")
+    printk_unlocked("CPU: \(smp_processor_id()) PID: \(current_pid_for_oops()) Comm: \(comm: current_comm_for_oops())")
     var sym = LineBuffer()
     kallsyms_format(r.rip, into: &sym)
     printk_unlocked("RIP: \(hex: r.cs, width: 4):\(sym)")
@@ -140,3 +145,36 @@ func die(_ what: StaticString, _ regs: UnsafeMutablePointer<PtRegs>, errorCode: 
     show_trace(rip: r.rip, rbp: r.rbp)
     panic("Fatal exception")
 }
+
+/// A user-mode exception becomes the signal Linux sends for it.
+func do_user_trap(_ regs: UnsafeMutablePointer<PtRegs>, vector: Int) {
+    let sig: Int32
+    switch vector {
+    case 0, 16, 19: sig = SIGFPE           // divide error, x87 and SIMD errors
+    case 1, 3: sig = SIGTRAP
+    case 6: sig = SIGILL
+    case 10, 11, 12, 17: sig = SIGBUS      // segment not present, stack segment, alignment
+    default: sig = SIGSEGV                 // general protection and the rest
+    }
+    force_sig_fault(sig, address: regs.pointee.rip)
+}
+
+/// The end of every interrupt and exception: on the way back to user mode,
+/// the same work as after a system call (reschedule, signals).
+/// (Before the scheduler runs there is no task to do it for: only the mm
+/// self-tests visit user mode then, see arch/x86_64/mm/fault_test.swift.)
+func irq_exit(_ regs: UnsafeMutablePointer<PtRegs>) {
+    if regs.pointee.user_mode && scheduler_running { exit_to_user_mode(regs) }
+}
+
+/// For oops reports: who was running.
+func current_pid_for_oops() -> Int { scheduler_running ? Int(current.pid) : 0 }
+func current_comm_for_oops() -> InlineArray<16, UInt8> {
+    if scheduler_running { return current.comm }
+    var c = InlineArray<16, UInt8>(repeating: 0)
+    var i = 0
+    ("swapper/0" as StaticString).withUTF8Buffer { for b in $0 { c[i] = b; i += 1 } }
+    return c
+}
+
+func smp_send_stop() {}

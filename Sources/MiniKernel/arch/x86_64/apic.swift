@@ -1,0 +1,88 @@
+// The local APIC and its timer: the tick. Linux: arch/x86/kernel/apic/apic.c.
+//
+// The legacy 8259 PICs are remapped out of the exception range and masked;
+// each CPU's local APIC timer, calibrated against the TSC (itself
+// calibrated against the HPET), fires LOCAL_TIMER_VECTOR HZ times a second.
+
+import CShim
+
+let LOCAL_TIMER_VECTOR = 0xec
+let SPURIOUS_APIC_VECTOR = 0xff
+let RESCHEDULE_VECTOR = 0xfd
+let CALL_FUNCTION_VECTOR = 0xfc
+
+private let APIC_ID: UInt64 = 0x20
+private let APIC_EOI: UInt64 = 0xb0
+private let APIC_SPIV: UInt64 = 0xf0
+private let APIC_ICR_LOW: UInt64 = 0x300
+private let APIC_ICR_HIGH: UInt64 = 0x310
+private let APIC_LVTT: UInt64 = 0x320
+private let APIC_TMICT: UInt64 = 0x380
+private let APIC_TMCCT: UInt64 = 0x390
+private let APIC_TDCR: UInt64 = 0x3e0
+private let APIC_LVT_MASKED: UInt32 = 1 << 16
+private let APIC_LVT_TIMER_PERIODIC: UInt32 = 1 << 17
+
+private var apicBase: UInt64 = 0
+/// APIC timer counts per tick, measured once on the boot CPU.
+private var apicTicksPerTick: UInt32 = 0
+
+func apic_read(_ reg: UInt64) -> UInt32 { peek32(apicBase + reg) }
+func apic_write(_ reg: UInt64, _ v: UInt32) { poke32(apicBase + reg, v) }
+
+/// The 8259s: ICW1-4 to move them to vectors 0x20-0x2f, then mask all.
+private func legacy_pic_disable() {
+    outb(0x20, 0x11); outb(0xa0, 0x11)
+    outb(0x21, 0x20); outb(0xa1, 0x28)
+    outb(0x21, 0x04); outb(0xa1, 0x02)
+    outb(0x21, 0x01); outb(0xa1, 0x01)
+    outb(0x21, 0xff); outb(0xa1, 0xff)
+}
+
+/// setup_local_APIC() on the calling CPU.
+func setup_local_apic() {
+    if apicBase == 0 {
+        legacy_pic_disable()
+        apicBase = PhysAddr(rdmsr(0x1b) & 0xf_ffff_f000).virt
+    }
+    apic_write(APIC_SPIV, 0x100 | UInt32(SPURIOUS_APIC_VECTOR))
+}
+
+func apic_id() -> Int { Int(apic_read(APIC_ID) >> 24) }
+
+/// ack_APIC_irq().
+@inline(__always) func apic_eoi() { apic_write(APIC_EOI, 0) }
+
+/// Measure the APIC timer against the TSC over 1 ms (boot CPU only).
+private func calibrate_apic_timer() {
+    apic_write(APIC_TDCR, 0x3)                 // divide by 16
+    apic_write(APIC_LVTT, APIC_LVT_MASKED)
+    apic_write(APIC_TMICT, 0xffff_ffff)
+    udelay(1000)
+    let elapsed = 0xffff_ffff - apic_read(APIC_TMCCT)
+    apic_write(APIC_TMICT, 0)
+    apicTicksPerTick = max(1, elapsed * UInt32(1000 / HZ))
+}
+
+/// Start this CPU's periodic tick.
+func setup_apic_timer() {
+    if apicTicksPerTick == 0 { calibrate_apic_timer() }
+    apic_write(APIC_TDCR, 0x3)
+    apic_write(APIC_LVTT, APIC_LVT_TIMER_PERIODIC | UInt32(LOCAL_TIMER_VECTOR))
+    apic_write(APIC_TMICT, apicTicksPerTick)
+}
+
+/// The tick: wake expired sleepers, account time, maybe ask to reschedule.
+private func local_timer_interrupt(_ regs: UnsafeMutablePointer<PtRegs>) {
+    apic_eoi()
+    if smp_processor_id() == 0 { run_timers() }
+    scheduler_tick(userMode: regs.pointee.user_mode)
+}
+
+private func spurious_interrupt(_ regs: UnsafeMutablePointer<PtRegs>) {}
+
+func apic_timer_init() {
+    request_irq(vector: LOCAL_TIMER_VECTOR, local_timer_interrupt)
+    request_irq(vector: SPURIOUS_APIC_VECTOR, spurious_interrupt)
+    setup_apic_timer()
+}

@@ -1,0 +1,444 @@
+// How a task ends. Linux: kernel/exit.c (v6.18).
+//
+// The rules, before the code that implements them
+// ------------------------------------------------
+// A task's death has three audiences: its own resources, its children, and
+// its parent.
+//
+// 1. Resources go first, in a fixed order (do_exit): the task marks itself
+//    PF_EXITING (exit_signals), so no new group-wide signal picks it, and
+//    counts itself out of signal->live; the last thread out makes the group
+//    dead (group_dead). Then its address space (exit_mm, which also wakes a
+//    vfork parent and clears clear_child_tid), its open files (exit_files),
+//    its filesystem context (exit_fs), its architecture state (exit_thread).
+//
+// 2. Children must never be left without a parent (forget_original_parent):
+//    they are handed to a reaper (find_new_reaper) — a live thread of the
+//    same group if there is one, else the nearest ancestor that declared
+//    itself a child subreaper
+//    (PR_SET_CHILD_SUBREAPER), else init. Each adopted child that is already
+//    a zombie is announced to its new parent at once (reparent_leader), or
+//    reaped on the spot if that parent does not want to wait.
+//
+// 3. The parent learns of the death (exit_notify): the task becomes
+//    EXIT_ZOMBIE and do_notify_parent() sends its exit signal (SIGCHLD) and
+//    wakes the parent's wait4(). If the parent ignores SIGCHLD or set
+//    SA_NOCLDWAIT, nobody will wait: the task is reaped at once
+//    (autoreap: EXIT_DEAD, then release_task). Only a thread-group leader
+//    whose group is empty is announced; other threads reap themselves, and
+//    a leader that exits before its threads stays a zombie, unannounced,
+//    until release_task() of the last thread notices and announces it
+//    (delay_group_leader, the zap_leader step).
+//
+// A whole group ends through do_group_exit(): the first thread to get
+// there sets SIGNAL_GROUP_EXIT and the group's code under siglock, and
+// zap_other_threads() sends SIGKILL to every other thread, waking it
+// wherever it sleeps. If the threads instead exit one by one, the last one
+// to enter do_exit() sets SIGNAL_GROUP_EXIT with its own code
+// (synchronize_group_exit, Linux 5.19+): that is why a process whose leader
+// called exit(1) first and whose last thread called exit(2) reports 2.
+//
+// A zombie keeps only its task_struct, its pid and its exit status. The
+// parent's wait4() collects the status and calls release_task(), which
+// unhashes the pid (it may be reused from then on) and drops the parent's
+// reference. The task's last act is do_task_dead(): TASK_DEAD and a final
+// schedule(); the task switched to drops the other reference in
+// finish_task_switch(), and the stack and task_struct are freed there —
+// never by the dying task, which is still standing on that stack.
+//
+// Locks, outermost first: tasklist_lock (family links, exit_state),
+// siglock (signal state), rq->lock (run queues). Never the other way round.
+//
+// Older kernels (the seeds, 2.6.x) did the same in a different shape:
+// exit_notify() chose a new parent with choose_new_parent() among the
+// thread group or init (no subreapers before 3.4), the recursion check
+// below lived at the top of do_exit() itself (6.x moved it to
+// make_task_dead()), and before 5.19 a group whose threads exited one by one
+// reported the leader's own exit code, not the last thread's.
+
+import CShim
+
+/// Init's task, for find_child_reaper() and the init-exit rule.
+var child_reaper: Task? = nil
+
+/// synchronize_group_exit(): the last thread into do_exit() decides the
+/// group's exit code, unless a group exit already did.
+private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
+    let flags = siglock.lockIrqSave()
+    let sig = tsk.signal
+    sig.quickThreads -= 1
+    if sig.quickThreads == 0 && !sig.flags.contains(.groupExit) {
+        sig.flags = [.groupExit]
+        sig.groupExitCode = code
+        sig.groupStopCount = 0
+    }
+    siglock.unlockIrqRestore(flags)
+}
+
+/// do_exit(): the task's end. Never returns.
+func do_exit(_ code: Int32) -> Never {
+    let tsk = current
+    // A fault inside do_exit() would come back here; Linux parks the task
+    // rather than tear it down twice (make_task_dead()).
+    if tsk.flags.contains(.exiting) {
+        pr_alert("Fixing recursive fault but reboot is needed!")
+        tsk.exitState = .dead
+        do_task_dead()
+    }
+    if tsk.isIdle { panic("Attempted to kill the idle task!") }
+    local_irq_enable()
+
+    trace_do_exit_step(tsk, "do_exit")
+    synchronize_group_exit(tsk, code)
+    exit_signals(tsk)                                    // PF_EXITING
+    trace_do_exit_step(tsk, "exit_signals")
+    let groupDead = siglock.withLock { () -> Bool in
+        tsk.signal.live -= 1
+        return tsk.signal.live == 0
+    }
+    if groupDead && tsk.signal === child_reaper?.signal {
+        // Linux panics here; so do we, and the panic powers the machine off
+        // with init's status (init_exit()).
+        init_exit(tsk, code: tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : code)
+    }
+    tsk.exitCode = code
+    trace_sched_process_exit(tsk, groupDead: groupDead)
+    exit_mm(tsk)
+    trace_do_exit_step(tsk, "exit_mm")
+    exit_files(tsk)
+    exit_fs(tsk)
+    trace_do_exit_step(tsk, "exit_files+exit_fs")
+    exit_thread(tsk)
+    exit_notify(tsk, groupDead: groupDead)
+    do_task_dead()
+}
+
+/// zap_other_threads(): SIGKILL to every other thread of the group, woken
+/// wherever it is. Called with siglock held. Returns how many there were.
+@discardableResult
+func zap_other_threads(_ p: Task) -> Int {
+    var count = 0
+    p.signal.groupStopCount = 0
+    for_each_thread(p.signal) { t in
+        guard t !== p else { return }
+        t.jobctlStopPending = false
+        // Don't bother with already dead threads.
+        if t.exitState != .none { return }
+        count += 1
+        t.pending.signal.insert(SIGKILL)
+        signal_wake_up(t, fatal: true)
+    }
+    return count
+}
+
+/// do_group_exit(): the whole thread group exits with `code` (exit_group(2),
+/// a fatal signal). The first caller wins: its code is the group's.
+func do_group_exit(_ codeIn: Int32) -> Never {
+    let tsk = current
+    var code = codeIn
+    let sig = tsk.signal
+    if sig.flags.contains(.groupExit) {
+        code = sig.groupExitCode
+    } else {
+        let flags = siglock.lockIrqSave()
+        if sig.flags.contains(.groupExit) {
+            // Another thread got here before we took the lock.
+            code = sig.groupExitCode
+        } else {
+            sig.groupExitCode = code
+            sig.flags = [.groupExit]
+            zap_other_threads(tsk)
+        }
+        siglock.unlockIrqRestore(flags)
+    }
+    do_exit(code)
+}
+
+/// exit_mm() → mm_release(): the vfork parent is released and
+/// clear_child_tid is zeroed and futex-woken while the address space still
+/// exists; then this task's reference to it goes.
+func exit_mm(_ tsk: Task) {
+    mm_release(tsk)
+    guard let mm = tsk.mm else { return }
+    tsk.mm = nil
+    // Keep running on the kernel's page tables: the user half may be freed now.
+    switch_to_kernel_mm()
+    mmput(mm)
+}
+
+/// mm_release(): what a task owes others before it lets go of its memory
+/// (exit and exec alike).
+func mm_release(_ tsk: Task) {
+    if tsk.clearChildTid != 0 {
+        // Only worth writing when someone else can see the memory (Linux
+        // checks mm_users > 1 too); a joining thread sleeps on the word.
+        if let mm = tsk.mm, mm_users(mm) > 1 {
+            var zero: Int32 = 0
+            if withUnsafeBytes(of: &zero, { copy_to_user(tsk.clearChildTid, $0.baseAddress!, 4) }) {
+                futex_wake_hook(tsk.clearChildTid)
+            }
+        }
+        tsk.clearChildTid = 0
+    }
+    // complete_vfork_done()
+    let flags = tasklistLock.lockIrqSave()
+    let done = tsk.vforkDone
+    tsk.vforkDone = nil
+    tasklistLock.unlockIrqRestore(flags)
+    if let c = done { complete(c) }
+}
+
+func exit_files(_ tsk: Task) {
+    guard let f = tsk.files else { return }
+    tsk.files = nil
+    put_files_struct(f)
+}
+
+func exit_fs(_ tsk: Task) {
+    guard let fs = tsk.fs else { return }
+    tsk.fs = nil
+    put_fs_struct(fs)
+}
+
+/// exit_thread(): architecture state. Nothing to release on x86-64 without
+/// an I/O bitmap; the FPU area lives on the kernel stack.
+func exit_thread(_ tsk: Task) {}
+
+// MARK: - exit_notify
+
+/// will_become_orphaned_pgrp(): would the group have no member whose parent
+/// is in another group of the same session (init's children do not count)?
+func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
+    var t = init_task_list_head
+    while let p = t {
+        t = p.tasksNext
+        guard p.isGroupLeader, !p.isIdle, p.signal.pgrp == pgrp else { continue }
+        if p === ignoring || (p.exitState != .none && thread_group_empty(p)) { continue }
+        let parent = p.realParent
+        if parent.tgid == 1 || parent.isIdle { continue }
+        if parent.signal.pgrp != pgrp && parent.signal.session == p.signal.session { return false }
+    }
+    return true
+}
+
+private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
+    var t = init_task_list_head
+    while let p = t {
+        t = p.tasksNext
+        if p.isGroupLeader && p.signal.pgrp == pgrp && p.signal.flags.contains(.stopStopped) { return true }
+    }
+    return false
+}
+
+/// kill_orphaned_pgrp(): POSIX 3.2.2.2 — a process group that becomes
+/// orphaned while a member is stopped gets SIGHUP then SIGCONT, so it is
+/// not left stopped forever with nobody to continue it. Two cases: `tsk`
+/// exiting (parent nil), or `tsk` reparented away from `parent`.
+private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
+    let pgrp = tsk.signal.pgrp
+    var ignored: Task? = tsk
+    let parent: Task
+    if let p = parentIn { parent = p; ignored = nil } else { parent = tsk.realParent }
+    guard parent.signal.pgrp != pgrp, parent.signal.session == tsk.signal.session,
+          will_become_orphaned_pgrp(pgrp, ignoring: ignored), has_stopped_jobs(pgrp) else { return }
+    var t = init_task_list_head
+    while let p = t {
+        t = p.tasksNext
+        if p.isGroupLeader && !p.isIdle && p.signal.pgrp == pgrp {
+            group_send_sig(SIGHUP, to: p)
+            group_send_sig(SIGCONT, to: p)
+        }
+    }
+}
+
+/// find_new_reaper(): who adopts the children of `father` — a live thread
+/// of its own group, else the nearest live subreaper above it, else init.
+private func find_new_reaper(_ father: Task) -> Task {
+    if let thread = find_alive_thread(father) { return thread }
+    guard let initTask = child_reaper else { BUG("no child reaper") }
+    if father.signal.hasChildSubreaper {
+        var reaper = father.realParent
+        while reaper.signal !== initTask.signal && !reaper.isIdle {
+            if reaper.signal.isChildSubreaper, let thread = find_alive_thread(reaper) { return thread }
+            reaper = reaper.realParent
+        }
+    }
+    return find_alive_thread(initTask) ?? initTask
+}
+
+/// reparent_leader(): an adopted zombie is announced to its new parent; if
+/// that parent would never wait, it goes on the `dead` list to be released.
+private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
+    if p.exitState == .dead { return }
+    p.exitSignal = SIGCHLD
+    if p.exitState == .zombie && thread_group_empty(p) {
+        if do_notify_parent(p, sig: p.exitSignal) {
+            p.exitState = .dead
+            p.rqNext = dead        // the dead list reuses the idle rq link
+            dead = p
+        }
+    }
+    kill_orphaned_pgrp(p, parent: father)
+}
+
+/// forget_original_parent(): every child moves to the reaper, each of its
+/// threads too. Called with tasklist_lock held.
+private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
+    guard father.childrenHead != nil else { return }
+    let reaper = find_new_reaper(father)
+    while let p = father.childrenHead {
+        unlink_child(p)
+        for_each_thread(p.signal) { t in
+            t.realParent = reaper
+            t.parent = reaper
+            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t) }
+        }
+        if p.signal.threadHead == nil {      // a zombie leader whose threads are all gone
+            p.realParent = reaper
+            p.parent = reaper
+        }
+        link_child(p, to: reaper)
+        trace_reparent(p, from: father, to: reaper)
+        if reaper.signal !== father.signal { reparent_leader(father, p, &dead) }
+    }
+}
+
+/// exit_notify(): children to their reaper, then the zombie announced to
+/// the parent — or reaped at once if nobody will wait for it.
+func exit_notify(_ tsk: Task, groupDead: Bool) {
+    var dead: Task? = nil
+    let flags = tasklistLock.lockIrqSave()
+    forget_original_parent(tsk, &dead)
+    if groupDead { kill_orphaned_pgrp(tsk.groupLeader, parent: nil) }
+    tsk.exitState = .zombie
+    trace_do_exit_step(tsk, "exit_notify: EXIT_ZOMBIE")
+    var autoreap: Bool
+    if tsk.isGroupLeader {
+        // A leader with live threads waits, unannounced (delay_group_leader).
+        autoreap = thread_group_empty(tsk) && do_notify_parent(tsk, sig: tsk.exitSignal)
+    } else {
+        autoreap = true
+    }
+    if autoreap {
+        tsk.exitState = .dead
+        tsk.rqNext = dead
+        dead = tsk
+    }
+    tasklistLock.unlockIrqRestore(flags)
+    while let p = dead {
+        dead = p.rqNext
+        p.rqNext = nil
+        release_task(p)
+    }
+}
+
+/// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and
+/// wake the parent's wait4(). Returns true when the child should be reaped
+/// now because the parent ignores SIGCHLD or set SA_NOCLDWAIT. Called with
+/// tasklist_lock held.
+@discardableResult
+func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
+    var sig = sigIn
+    let parent = tsk.parent
+    var info = KSigInfo()
+    info.signo = sig
+    info.pid = tsk.tgid
+    info.isChld = true
+    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
+    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
+    let status = tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : tsk.exitCode
+    if status & 0x7f != 0 {
+        info.code = CLD_KILLED
+        info.status = status & 0x7f
+    } else {
+        info.code = CLD_EXITED
+        info.status = status >> 8
+    }
+    var autoreap = false
+    let act = parent.sighand.actionFor(SIGCHLD)
+    if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
+        autoreap = true
+        if act.handler == SIG_IGN { sig = 0 }
+    }
+    if valid_signal(sig) && sig > 0 {
+        let f = siglock.lockIrqSave()
+        send_signal_locked(sig, info, to: parent, group: true)
+        siglock.unlockIrqRestore(f)
+    }
+    // __wake_up_parent()
+    wake_up_all(parent.signal.waitChldExit)
+    return autoreap
+}
+
+// MARK: - release
+
+/// release_task(): the last of a task — its pid is freed, it leaves every
+/// list, and the parent's reference to it is dropped. If it was the last
+/// thread of a group whose leader is a zombie, the leader is announced now,
+/// and released too if nobody will wait (zap_leader).
+func release_task(_ pIn: Task) {
+    var p = pIn
+    while true {
+        trace_sched_process_free(p)
+        let flags = tasklistLock.lockIrqSave()
+        __exit_signal(p)
+        var zapLeader = false
+        let leader = p.groupLeader
+        if leader !== p && thread_group_empty(leader) && leader.exitState == .zombie {
+            zapLeader = do_notify_parent(leader, sig: leader.exitSignal)
+            if zapLeader { leader.exitState = .dead }
+        }
+        tasklistLock.unlockIrqRestore(flags)
+        put_task_struct(p)
+        guard zapLeader else { return }
+        p = leader
+    }
+}
+
+/// __exit_signal(): fold the task's CPU time into its group, leave the
+/// thread group, then __unhash_process(). Called with tasklist_lock held.
+private func __exit_signal(_ p: Task) {
+    let flags = siglock.lockIrqSave()
+    let sig = p.signal
+    sig.utime += p.utime
+    sig.stime += p.stime
+    sig.nrThreads -= 1
+    unlink_thread(p)
+    flush_sigqueue(&p.pending)
+    siglock.unlockIrqRestore(flags)
+    __unhash_process(p)
+}
+
+/// __unhash_process(): the pid is free for reuse (unless a process group
+/// or session still names it) and the task leaves its parent's children
+/// and the all-tasks list.
+private func __unhash_process(_ p: Task) {
+    detach_pid(p)
+    put_pid(p.pid)
+    if p.isGroupLeader {
+        put_pid(p.signal.pgrp)
+        put_pid(p.signal.session)
+        if p.siblingPrev != nil || p.realParent.childrenHead === p { unlink_child(p) }
+    }
+    unlink_task_list(p)
+}
+
+/// do_task_dead(): TASK_DEAD and the final schedule(). The next task frees us.
+func do_task_dead() -> Never {
+    let t = current
+    local_irq_disable()
+    t.state = .dead
+    trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
+    schedule()
+    BUG("a dead task was scheduled again")
+}
+
+// MARK: - system calls
+
+func sys_exit(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    do_exit(Int32(truncatingIfNeeded: regs.arg0 & 0xff) << 8)
+}
+
+func sys_exit_group(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    do_group_exit(Int32(truncatingIfNeeded: regs.arg0 & 0xff) << 8)
+}

@@ -1,0 +1,95 @@
+// Wait queues and completions. Linux: kernel/sched/wait.c, completion.c.
+//
+// A sleeper puts itself on the queue and sets its state *before* testing its
+// condition, and a waker changes the condition *before* waking the queue;
+// with the queue's lock ordering the two, a wake-up between the test and
+// schedule() is never lost: it just sets the sleeper running again.
+
+import CShim
+
+final class WaitQueueHead {
+    /// Guards the list of sleepers. Taken with interrupts off: wake-ups come
+    /// from the timer interrupt (nanosleep) too.
+    let lock = SpinLock(name: "wq->lock")
+    var head: Task? = nil
+
+    init() {}
+
+    func add(_ t: Task) {
+        t.waitNext = head
+        head = t
+    }
+
+    func remove(_ t: Task) {
+        if head === t { head = t.waitNext; t.waitNext = nil; return }
+        var p = head
+        while let cur = p {
+            if cur.waitNext === t { cur.waitNext = t.waitNext; t.waitNext = nil; return }
+            p = cur.waitNext
+        }
+    }
+}
+
+/// wake_up_all(): every sleeper becomes runnable; each re-tests its condition.
+func wake_up_all(_ wq: WaitQueueHead) {
+    let flags = wq.lock.lockIrqSave()
+    var t = wq.head
+    while let cur = t {
+        t = cur.waitNext
+        wake_up_process(cur)
+    }
+    wq.lock.unlockIrqRestore(flags)
+}
+
+/// Why a wait ended.
+enum WaitResult {
+    case done
+    case interrupted     // a signal is pending: the caller returns -EINTR or restarts
+}
+
+/// wait_event_interruptible() / wait_event_killable(): sleep on `wq` until
+/// `condition()` holds, or until a signal that may interrupt the sleep arrives.
+func wait_event(_ wq: WaitQueueHead, state: TaskState, _ condition: () -> Bool) -> WaitResult {
+    let me = current
+    while true {
+        let flags = wq.lock.lockIrqSave()
+        wq.add(me)
+        set_current_state(state)
+        wq.lock.unlockIrqRestore(flags)
+        if condition() {
+            finish_wait(wq, me)
+            return .done
+        }
+        if signal_pending_state(state, me) {
+            finish_wait(wq, me)
+            return .interrupted
+        }
+        schedule()
+        finish_wait(wq, me)
+    }
+}
+
+/// finish_wait(): running again, and off the queue.
+func finish_wait(_ wq: WaitQueueHead, _ t: Task) {
+    let flags = wq.lock.lockIrqSave()
+    set_current_state(.running)
+    wq.remove(t)
+    wq.lock.unlockIrqRestore(flags)
+}
+
+/// A one-shot event (vfork's "the child has exec'd or exited").
+final class Completion {
+    var done = false
+    let wait = WaitQueueHead()
+    init() {}
+}
+
+func complete(_ c: Completion) {
+    c.done = true
+    wake_up_all(c.wait)
+}
+
+/// wait_for_completion_killable(): only a fatal signal cuts the wait short.
+func wait_for_completion_killable(_ c: Completion) -> WaitResult {
+    wait_event(c.wait, state: .killable) { c.done }
+}

@@ -1,0 +1,798 @@
+// Signals. Linux: kernel/signal.c, include/linux/sched/signal.h.
+//
+// The rules, before the code
+// --------------------------
+// A signal is sent to a thread (tkill, tgkill, faults) or to a thread group
+// (kill, exit notifications); the group's pending set (signal->shared_pending)
+// is taken by whichever thread gets to it first. prepare_signal() applies the
+// side effects that happen at send time, whatever the handler: a stop signal
+// cancels a pending SIGCONT, SIGCONT cancels pending stops and resumes a
+// stopped group. A signal whose action is to ignore it is dropped at once.
+// complete_signal() picks a thread to wake; if the signal will kill the group
+// anyway, it marks the group SIGNAL_GROUP_EXIT and queues SIGKILL to every
+// thread, as Linux does, so that the whole group dies at once.
+//
+// On each return to user mode, get_signal() takes the next deliverable
+// signal (synchronous faults first, then the lowest number): ignore it, stop
+// the group (do_signal_stop: the last thread to stop tells the parent,
+// CLD_STOPPED), run a user handler (handle_signal builds the frame), or end
+// the group (do_group_exit, with the signal as exit code). Init (pid 1) only
+// gets the signals it has a handler for.
+//
+// Locks: siglock guards every sighand, signal and pending set. Lock order:
+// tasklist_lock → siglock → rq->lock.
+
+import CShim
+
+let SIGHUP: Int32 = 1, SIGINT: Int32 = 2, SIGQUIT: Int32 = 3, SIGILL: Int32 = 4, SIGTRAP: Int32 = 5
+let SIGABRT: Int32 = 6, SIGBUS: Int32 = 7, SIGFPE: Int32 = 8, SIGKILL: Int32 = 9, SIGUSR1: Int32 = 10
+let SIGSEGV: Int32 = 11, SIGUSR2: Int32 = 12, SIGPIPE: Int32 = 13, SIGALRM: Int32 = 14, SIGTERM: Int32 = 15
+let SIGSTKFLT: Int32 = 16, SIGCHLD: Int32 = 17, SIGCONT: Int32 = 18, SIGSTOP: Int32 = 19, SIGTSTP: Int32 = 20
+let SIGTTIN: Int32 = 21, SIGTTOU: Int32 = 22, SIGURG: Int32 = 23, SIGXCPU: Int32 = 24
+let SIGXFSZ: Int32 = 25, SIGVTALRM: Int32 = 26, SIGPROF: Int32 = 27, SIGWINCH: Int32 = 28
+let SIGIO: Int32 = 29, SIGPWR: Int32 = 30, SIGSYS: Int32 = 31, SIGRTMIN: Int32 = 32
+let _NSIG: Int32 = 64
+
+/// A set of signals 1..64, bit (sig - 1).
+struct SigSet: Equatable {
+    var bits: UInt64 = 0
+    init() {}
+    init(bits: UInt64) { self.bits = bits }
+    func contains(_ sig: Int32) -> Bool { bits & (1 << UInt64(sig - 1)) != 0 }
+    mutating func insert(_ sig: Int32) { bits |= 1 << UInt64(sig - 1) }
+    mutating func remove(_ sig: Int32) { bits &= ~(1 << UInt64(sig - 1)) }
+    var isEmpty: Bool { bits == 0 }
+    /// The set holding just `sig`. (No variadic `of(...)`: a variadic call
+    /// allocates an array, and the kernel never frees those.)
+    static func single(_ sig: Int32) -> SigSet { SigSet(bits: sigbit(sig)) }
+}
+
+@inline(__always) func sigbit(_ sig: Int32) -> UInt64 { 1 << UInt64(sig - 1) }
+
+let SIG_KERNEL_ONLY_MASK = SigSet(bits: sigbit(SIGKILL) | sigbit(SIGSTOP))
+let SIG_KERNEL_STOP_MASK = SigSet(bits: sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU))
+let SIG_KERNEL_IGNORE_MASK = SigSet(bits: sigbit(SIGCONT) | sigbit(SIGCHLD) | sigbit(SIGWINCH) | sigbit(SIGURG))
+let SIG_KERNEL_COREDUMP_MASK = SigSet(bits: sigbit(SIGQUIT) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGABRT) | sigbit(SIGFPE) | sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGSYS) | sigbit(SIGXCPU) | sigbit(SIGXFSZ))
+/// Synchronous signals are taken first (Linux's SYNCHRONOUS_MASK).
+let SYNCHRONOUS_MASK = SigSet(bits: sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGFPE) | sigbit(SIGSYS))
+
+func sig_kernel_ignore(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_IGNORE_MASK.contains(sig) }
+func sig_kernel_stop(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_STOP_MASK.contains(sig) }
+func sig_kernel_only(_ sig: Int32) -> Bool { sig == SIGKILL || sig == SIGSTOP }
+func valid_signal(_ sig: Int32) -> Bool { sig >= 0 && sig <= _NSIG }
+
+// si_code values.
+let SI_USER: Int32 = 0, SI_KERNEL: Int32 = 0x80, SI_TKILL: Int32 = -6
+let CLD_EXITED: Int32 = 1, CLD_KILLED: Int32 = 2, CLD_DUMPED: Int32 = 3
+let CLD_TRAPPED: Int32 = 4, CLD_STOPPED: Int32 = 5, CLD_CONTINUED: Int32 = 6
+let SEGV_MAPERR: Int32 = 1, SEGV_ACCERR: Int32 = 2
+
+/// kernel_siginfo: what a handler with SA_SIGINFO sees.
+struct KSigInfo {
+    var signo: Int32 = 0
+    var errno: Int32 = 0
+    var code: Int32 = 0
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var status: Int32 = 0
+    var addr: UInt64 = 0
+    var utime: Int64 = 0
+    var stime: Int64 = 0
+    var isChld = false
+    var isFault = false
+}
+
+/// One queued signal with its information (struct sigqueue).
+final class SigQueue {
+    var info: KSigInfo
+    var next: SigQueue? = nil
+    init(_ info: KSigInfo) { self.info = info }
+}
+
+/// struct sigpending: the pending set, and the queued information.
+struct SigPending {
+    var signal = SigSet()
+    var list: SigQueue? = nil
+}
+
+var nr_sigqueues = 0
+
+private func sigqueueAdd(_ p: inout SigPending, _ info: KSigInfo) {
+    let q = SigQueue(info)
+    nr_sigqueues += 1
+    if let head = p.list {
+        var last = head
+        while let n = last.next { last = n }
+        last.next = q
+    } else {
+        p.list = q
+    }
+}
+
+/// flush_sigqueue(): forget everything pending.
+func flush_sigqueue(_ p: inout SigPending) {
+    var q = p.list
+    while let cur = q { q = cur.next; kfree_object(cur); nr_sigqueues -= 1 }
+    p.list = nil
+    p.signal = SigSet()
+}
+
+/// Drop every pending instance of the signals in `mask` (flush_sigqueue_mask).
+private func flushMask(_ p: inout SigPending, _ mask: SigSet) {
+    if p.signal.bits & mask.bits == 0 { return }
+    p.signal.bits &= ~mask.bits
+    var prev: SigQueue? = nil
+    var q = p.list
+    while let cur = q {
+        q = cur.next
+        if mask.contains(cur.info.signo) {
+            if let pr = prev { pr.next = cur.next } else { p.list = cur.next }
+            kfree_object(cur)
+            nr_sigqueues -= 1
+        } else {
+            prev = cur
+        }
+    }
+}
+
+/// signal->flags.
+struct SignalFlags: OptionSet {
+    let rawValue: UInt32
+    static let stopStopped = SignalFlags(rawValue: 0x01)   // SIGNAL_STOP_STOPPED: job control stop in effect
+    static let stopContinued = SignalFlags(rawValue: 0x02) // SIGNAL_STOP_CONTINUED: SIGCONT since the stop
+    static let groupExit = SignalFlags(rawValue: 0x04)     // SIGNAL_GROUP_EXIT: the group is dying
+    static let cldStopped = SignalFlags(rawValue: 0x10)    // SIGNAL_CLD_STOPPED: parent not yet told
+    static let cldContinued = SignalFlags(rawValue: 0x20)  // SIGNAL_CLD_CONTINUED
+    static let unkillable = SignalFlags(rawValue: 0x40)    // SIGNAL_UNKILLABLE: init
+}
+
+let SIG_DFL: UInt64 = 0
+let SIG_IGN: UInt64 = 1
+
+let SA_NOCLDSTOP: UInt64 = 0x0000_0001
+let SA_NOCLDWAIT: UInt64 = 0x0000_0002
+let SA_SIGINFO: UInt64 = 0x0000_0004
+let SA_RESTORER: UInt64 = 0x0400_0000
+let SA_ONSTACK: UInt64 = 0x0800_0000
+let SA_RESTART: UInt64 = 0x1000_0000
+let SA_NODEFER: UInt64 = 0x4000_0000
+let SA_RESETHAND: UInt64 = 0x8000_0000
+
+struct KSigAction {
+    var handler: UInt64 = SIG_DFL
+    var flags: UInt64 = 0
+    var restorer: UInt64 = 0
+    var mask = SigSet()
+}
+
+/// sighand_struct: the handler table, shared by CLONE_SIGHAND.
+final class SighandStruct {
+    var action = InlineArray<64, KSigAction>(repeating: KSigAction())
+    var count = 1
+    init() {}
+    func actionFor(_ sig: Int32) -> KSigAction { action[Int(sig - 1)] }
+}
+
+func put_sighand(_ sh: SighandStruct) {
+    sh.count -= 1
+    if sh.count == 0 { kfree_object(sh) }
+}
+
+/// signal_struct: what a thread group shares about signals and exit.
+final class SignalStruct {
+    /// Threads that have not yet passed exit_signals(): the last one out
+    /// makes the group dead.
+    var live = 1
+    var nrThreads = 1
+    /// Threads not yet in do_exit() (synchronize_group_exit).
+    var quickThreads = 1
+    var threadHead: Task? = nil
+    var flags: SignalFlags = []
+    /// The group's exit status once SIGNAL_GROUP_EXIT is set; the stop
+    /// signal while stopped.
+    var groupExitCode: Int32 = 0
+    /// Threads still to stop in a group stop.
+    var groupStopCount = 0
+    var sharedPending = SigPending()
+    /// The parent sleeps here in wait4(); exit_notify() wakes it.
+    let waitChldExit = WaitQueueHead()
+    var isChildSubreaper = false
+    var hasChildSubreaper = false
+    var pgrp: Int32 = 0
+    var session: Int32 = 0
+    /// CPU time of the group's dead threads, and of reaped children.
+    var utime: UInt64 = 0
+    var stime: UInt64 = 0
+    var cutime: UInt64 = 0
+    var cstime: UInt64 = 0
+    /// Tasks pointing at this struct; the last put frees it.
+    var usage = 1
+
+    init() {}
+}
+
+/// siglock: guards every sighand, signal and pending set (Linux has one per
+/// sighand; one global lock keeps the code short and is no slower here).
+let siglock = SpinLock(name: "sighand->siglock")
+
+func put_signal_struct(_ sig: SignalStruct) {
+    sig.usage -= 1
+    if sig.usage == 0 {
+        flush_sigqueue(&sig.sharedPending)
+        kfree_object(sig.waitChldExit)
+        kfree_object(sig)
+    }
+}
+
+// MARK: - thread group helpers
+
+/// for_each_thread.
+func for_each_thread(_ sig: SignalStruct, _ body: (Task) -> Void) {
+    var t = sig.threadHead
+    while let cur = t { t = cur.threadNext; body(cur) }
+}
+
+func thread_group_empty(_ p: Task) -> Bool { p.signal.nrThreads <= 1 }
+
+/// A thread of the group that has not begun to exit (find_alive_thread).
+func find_alive_thread(_ p: Task) -> Task? {
+    var t = p.signal.threadHead
+    while let cur = t {
+        if !cur.flags.contains(.exiting) { return cur }
+        t = cur.threadNext
+    }
+    return nil
+}
+
+func signal_group_exit(_ sig: SignalStruct) -> Bool { sig.flags.contains(.groupExit) }
+
+// MARK: - pending signals
+
+/// The signals `t` could take now.
+private func deliverable(_ t: Task) -> SigSet {
+    SigSet(bits: (t.pending.signal.bits | t.signal.sharedPending.signal.bits) & ~t.blocked.bits)
+}
+
+func signal_pending(_ t: Task) -> Bool {
+    !deliverable(t).isEmpty || t.jobctlStopPending || t.signal.flags.contains(.groupExit)
+        || t.pending.signal.contains(SIGKILL)
+}
+
+func fatal_signal_pending(_ t: Task) -> Bool {
+    t.pending.signal.contains(SIGKILL) || t.signal.flags.contains(.groupExit)
+}
+
+/// The sleeping states a pending signal may interrupt.
+func signal_pending_state(_ state: TaskState, _ t: Task) -> Bool {
+    if !state.contains(.interruptible) && !state.contains(.wakekill) { return false }
+    if !signal_pending(t) { return false }
+    return state.contains(.interruptible) || fatal_signal_pending(t)
+}
+
+/// Whether the handler makes the signal a no-op (sig_ignored()).
+private func sig_handler_ignored(_ h: UInt64, _ sig: Int32) -> Bool {
+    h == SIG_IGN || (h == SIG_DFL && sig_kernel_ignore(sig))
+}
+
+private func sig_ignored(_ t: Task, _ sig: Int32, force: Bool) -> Bool {
+    // Blocked signals are never ignored: the handler may change before unblocking.
+    if t.blocked.contains(sig) { return false }
+    let h = t.sighand.actionFor(sig).handler
+    // Init and SIGNAL_UNKILLABLE tasks: SIG_DFL means ignore, unless forced.
+    if t.signal.flags.contains(.unkillable) && h == SIG_DFL && !(force && sig_kernel_only(sig)) {
+        return true
+    }
+    return sig_handler_ignored(h, sig)
+}
+
+/// prepare_signal(): send-time side effects; false if the signal is dropped.
+private func prepare_signal(_ sig: Int32, _ p: Task, force: Bool) -> Bool {
+    let signal = p.signal
+    if signal.flags.contains(.groupExit) {
+        // The group is dying: only SIGKILL still matters.
+        return sig == SIGKILL
+    }
+    if sig_kernel_stop(sig) {
+        // A stop cancels a pending SIGCONT.
+        flushMask(&signal.sharedPending, SigSet.single(SIGCONT))
+        for_each_thread(signal) { flushMask(&$0.pending, SigSet.single(SIGCONT)) }
+    } else if sig == SIGCONT {
+        // SIGCONT cancels pending stops and resumes a stopped group, handler or not.
+        flushMask(&signal.sharedPending, SIG_KERNEL_STOP_MASK)
+        for_each_thread(signal) { t in
+            flushMask(&t.pending, SIG_KERNEL_STOP_MASK)
+            t.jobctlStopPending = false
+            try_to_wake_up(t, mask: [.stopped])
+        }
+        if signal.flags.contains(.stopStopped) || signal.groupStopCount > 0 {
+            let wasStopped = signal.flags.contains(.stopStopped)
+            signal.flags = [.stopContinued, wasStopped ? .cldContinued : .cldStopped]
+            signal.groupExitCode = 0
+            signal.groupStopCount = 0
+            // The parent is told by the first thread to return to user mode
+            // (get_signal); wake one so that it happens soon.
+            if let t = signal.threadHead { signal_wake_up(t, fatal: false) }
+        }
+    }
+    return !sig_ignored(p, sig, force: force)
+}
+
+/// wants_signal(): can `t` take `sig` right now?
+private func wants_signal(_ sig: Int32, _ t: Task) -> Bool {
+    if t.blocked.contains(sig) { return false }
+    if t.flags.contains(.exiting) { return false }
+    if sig == SIGKILL { return true }
+    if t.state.contains(.stopped) { return false }
+    return true
+}
+
+/// complete_signal(): wake a thread to take it — or, for a signal that will
+/// kill the group anyway, kill every thread now.
+private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
+    let signal = p.signal
+    var t: Task? = nil
+    if wants_signal(sig, p) {
+        t = p
+    } else if group {
+        var c = signal.threadHead
+        while let cur = c { if wants_signal(sig, cur) { t = cur; break }; c = cur.threadNext }
+    }
+    guard let target = t else { return }   // nobody can take it now; it stays pending
+    let act = p.sighand.actionFor(sig)
+    let fatal = act.handler == SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig)
+        && !signal.flags.contains(.unkillable) || sig == SIGKILL
+    if fatal && !signal.flags.contains(.groupExit) && !target.blocked.contains(sig) {
+        signal.flags = [.groupExit]
+        signal.groupExitCode = sig
+        signal.groupStopCount = 0
+        for_each_thread(signal) { th in
+            th.jobctlStopPending = false
+            th.pending.signal.insert(SIGKILL)
+            signal_wake_up(th, fatal: true)
+        }
+        return
+    }
+    signal_wake_up(target, fatal: sig == SIGKILL)
+}
+
+/// __send_signal_locked(). Called with siglock held.
+func send_signal_locked(_ sig: Int32, _ info: KSigInfo, to t: Task, group: Bool, force: Bool = false) {
+    trace_signal_generate(sig, t, group: group)
+    guard prepare_signal(sig, t, force: force) else { return }
+    // Standard signals queue at most once; real-time ones every time.
+    if group {
+        if sig < SIGRTMIN && t.signal.sharedPending.signal.contains(sig) { return }
+        t.signal.sharedPending.signal.insert(sig)
+        sigqueueAdd(&t.signal.sharedPending, info)
+    } else {
+        if sig < SIGRTMIN && t.pending.signal.contains(sig) { return }
+        t.pending.signal.insert(sig)
+        sigqueueAdd(&t.pending, info)
+    }
+    complete_signal(sig, t, group: group)
+}
+
+/// signal_wake_up(): an interruptible sleeper (and, for fatal signals, a
+/// killable or stopped one) is woken so that it notices the signal; a thread
+/// running in user mode on another CPU is kicked into the kernel.
+func signal_wake_up(_ t: Task, fatal: Bool) {
+    if !try_to_wake_up(t, mask: fatal ? [.interruptible, .wakekill] : [.interruptible]) {
+        kick_process(t)
+    }
+}
+
+/// The information a kill()-like sender leaves.
+func info_user(_ sig: Int32, code: Int32 = SI_USER) -> KSigInfo {
+    var i = KSigInfo()
+    i.signo = sig
+    i.code = code
+    let me = current
+    i.pid = me.isIdle ? 0 : me.tgid
+    return i
+}
+
+func info_kernel(_ sig: Int32) -> KSigInfo {
+    var i = KSigInfo()
+    i.signo = sig
+    i.code = SI_KERNEL
+    return i
+}
+
+/// group_send_sig_info() for the kernel's own signals (pdeath_signal, SIGHUP).
+func group_send_sig(_ sig: Int32, to t: Task, info: KSigInfo? = nil) {
+    let flags = siglock.lockIrqSave()
+    send_signal_locked(sig, info ?? info_kernel(sig), to: t, group: true)
+    siglock.unlockIrqRestore(flags)
+}
+
+/// force_sig_fault(): a synchronous fault in user mode. It cannot be ignored
+/// or blocked away: if it is, the action is reset to the default and the
+/// signal unblocked (force_sig_info_to_task), so the process dies of it.
+func force_sig_fault(_ sig: Int32, code: Int32 = SEGV_MAPERR, address: UInt64) {
+    let t = current
+    let flags = siglock.lockIrqSave()
+    var act = t.sighand.action[Int(sig - 1)]
+    if act.handler == SIG_IGN || t.blocked.contains(sig) {
+        if t.blocked.contains(sig) || act.handler == SIG_IGN {
+            act.handler = SIG_DFL
+            t.sighand.action[Int(sig - 1)] = act
+        }
+        t.blocked.remove(sig)
+    }
+    // Init dies of its own faults too (SIGNAL_UNKILLABLE does not cover them).
+    t.signal.flags.remove(.unkillable)
+    var info = KSigInfo()
+    info.signo = sig
+    info.code = code
+    info.addr = address
+    info.isFault = true
+    send_signal_locked(sig, info, to: t, group: false, force: true)
+    siglock.unlockIrqRestore(flags)
+}
+
+/// The hook the page-fault handler calls for a bad user access.
+func force_sig_fault_segv(_ address: UInt64) { force_sig_fault(SIGSEGV, address: address) }
+
+// MARK: - taking a signal
+
+/// dequeue_signal(): the next signal `t` may take, synchronous ones first.
+private func dequeue_signal(_ t: Task, _ info: inout KSigInfo) -> Int32? {
+    func pick(_ p: inout SigPending) -> Int32? {
+        let avail = SigSet(bits: p.signal.bits & ~t.blocked.bits)
+        guard !avail.isEmpty else { return nil }
+        let sync = avail.bits & SYNCHRONOUS_MASK.bits
+        let bits = sync != 0 ? sync : avail.bits
+        let sig = Int32(bits.trailingZeroBitCount + 1)
+        // Collect its queued information (the first entry for it).
+        var prev: SigQueue? = nil
+        var q = p.list
+        var found = false
+        var more = false
+        while let cur = q {
+            if cur.info.signo == sig {
+                if !found {
+                    info = cur.info
+                    found = true
+                    if let pr = prev { pr.next = cur.next } else { p.list = cur.next }
+                    q = cur.next
+                    kfree_object(cur)
+                    nr_sigqueues -= 1
+                    continue
+                }
+                more = true
+            }
+            prev = cur
+            q = cur.next
+        }
+        if !found { info = KSigInfo(); info.signo = sig; info.code = SI_USER }
+        if !more { p.signal.remove(sig) }
+        return sig
+    }
+    if let s = pick(&t.pending) { return s }
+    return pick(&t.signal.sharedPending)
+}
+
+/// A signal get_signal() hands to handle_signal().
+struct KSignal {
+    var sig: Int32 = 0
+    var info = KSigInfo()
+    var action = KSigAction()
+}
+
+/// do_notify_parent_cldstop(): tell the parent its child stopped or continued.
+func do_notify_parent_cldstop(_ tsk: Task, why: Int32) {
+    let leader = tsk.groupLeader
+    let parent = leader.realParent
+    var info = KSigInfo()
+    info.signo = SIGCHLD
+    info.code = why
+    info.pid = leader.tgid
+    info.status = why == CLD_CONTINUED ? SIGCONT : (tsk.signal.groupExitCode & 0x7f)
+    info.isChld = true
+    let act = parent.sighand.actionFor(SIGCHLD)
+    if act.flags & SA_NOCLDSTOP == 0 {
+        send_signal_locked(SIGCHLD, info, to: parent, group: true)
+    }
+    wake_up_all(parent.signal.waitChldExit)
+}
+
+/// do_signal_stop(): take part in a group stop; the last thread to stop
+/// marks the group stopped and tells the parent. Returns with siglock dropped.
+private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
+    let signal = t.signal
+    if !t.jobctlStopPending {
+        // The first thread to see the stop signal starts a group stop.
+        if signal.flags.contains(.groupExit) { siglock.unlockIrqRestore(flags); return }
+        signal.groupExitCode = sig
+        signal.groupStopCount = 0
+        for_each_thread(signal) { th in
+            if !th.flags.contains(.exiting) && th.exitState == .none {
+                th.jobctlStopPending = true
+                signal.groupStopCount += 1
+                if th !== t { signal_wake_up(th, fatal: false) }
+            }
+        }
+    }
+    t.jobctlStopPending = false
+    signal.groupStopCount -= 1
+    var notify = false
+    if signal.groupStopCount <= 0 {
+        signal.groupStopCount = 0
+        signal.flags = [.stopStopped]
+        notify = true
+    }
+    t.state = .taskStopped
+    if notify {
+        tasklistLock.lock()
+        do_notify_parent_cldstop(t, why: CLD_STOPPED)
+        tasklistLock.unlock()
+    }
+    siglock.unlockIrqRestore(flags)
+    schedule()
+}
+
+/// get_signal(): the signal to handle with a user handler, or nil when
+/// there is none left to act on. Fatal signals end here in do_group_exit().
+func get_signal(_ ksig: inout KSignal) -> Bool {
+    let t = current
+    while true {
+        let flags = siglock.lockIrqSave()
+        let signal = t.signal
+        // A continue or stop the parent has not heard of yet.
+        if signal.flags.contains(.cldContinued) || signal.flags.contains(.cldStopped) {
+            let why = signal.flags.contains(.cldContinued) ? CLD_CONTINUED : CLD_STOPPED
+            signal.flags.remove([.cldContinued, .cldStopped])
+            tasklistLock.lock()
+            do_notify_parent_cldstop(t, why: why)
+            tasklistLock.unlock()
+        }
+        if signal.flags.contains(.groupExit) || t.pending.signal.contains(SIGKILL) {
+            let code = signal.flags.contains(.groupExit) ? signal.groupExitCode : SIGKILL
+            t.pending.signal.remove(SIGKILL)
+            siglock.unlockIrqRestore(flags)
+            trace_signal_deliver(SIGKILL, t)
+            do_group_exit(code)
+        }
+        if t.jobctlStopPending {
+            do_signal_stop(t, signal.groupExitCode, flags)
+            continue
+        }
+        var info = KSigInfo()
+        guard let sig = dequeue_signal(t, &info) else {
+            siglock.unlockIrqRestore(flags)
+            return false
+        }
+        let act = t.sighand.actionFor(sig)
+        trace_signal_deliver(sig, t)
+        if act.handler == SIG_IGN { siglock.unlockIrqRestore(flags); continue }
+        if act.handler != SIG_DFL {
+            ksig = KSignal(sig: sig, info: info, action: act)
+            if act.flags & SA_RESETHAND != 0 {
+                var a = act
+                a.handler = SIG_DFL
+                a.flags &= ~SA_SIGINFO
+                t.sighand.action[Int(sig - 1)] = a
+            }
+            siglock.unlockIrqRestore(flags)
+            return true
+        }
+        // Default actions.
+        if sig_kernel_ignore(sig) { siglock.unlockIrqRestore(flags); continue }
+        if signal.flags.contains(.unkillable) && !sig_kernel_only(sig) { siglock.unlockIrqRestore(flags); continue }
+        if sig_kernel_stop(sig) {
+            // Terminal stops are discarded in an orphaned process group.
+            if sig != SIGSTOP && is_current_pgrp_orphaned() { siglock.unlockIrqRestore(flags); continue }
+            do_signal_stop(t, sig, flags)
+            continue
+        }
+        siglock.unlockIrqRestore(flags)
+        // Terminate (core dumps are not written: the status has no core flag,
+        // as with a zero core-size limit).
+        t.flags.insert(.signaled)
+        do_group_exit(sig)
+    }
+}
+
+// MARK: - system calls
+
+/// rt_sigaction(sig, act, oact, sigsetsize).
+func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let sig = Int32(truncatingIfNeeded: regs.arg0)
+    let actAddr = regs.arg1, oactAddr = regs.arg2
+    guard regs.arg3 == 8 else { return Errno.EINVAL.negated }
+    guard sig >= 1 && sig <= _NSIG else { return Errno.EINVAL.negated }
+    var newAct = KSigAction()
+    if actAddr != 0 {
+        var raw = InlineArray<4, UInt64>(repeating: 0)
+        guard withUnsafeMutableBytes(of: &raw, { copy_from_user($0.baseAddress!, actAddr, 32) }) else {
+            return Errno.EFAULT.negated
+        }
+        newAct = KSigAction(handler: raw[0], flags: raw[1], restorer: raw[2], mask: SigSet(bits: raw[3]))
+        if sig_kernel_only(sig) { return Errno.EINVAL.negated }
+    }
+    let me = current
+    let flags = siglock.lockIrqSave()
+    let old = me.sighand.actionFor(sig)
+    if actAddr != 0 {
+        newAct.mask.bits &= ~SIG_KERNEL_ONLY_MASK.bits
+        me.sighand.action[Int(sig - 1)] = newAct
+        // POSIX: setting an ignoring action discards what is pending.
+        if sig_handler_ignored(newAct.handler, sig) {
+            flushMask(&me.signal.sharedPending, SigSet.single(sig))
+            for_each_thread(me.signal) { flushMask(&$0.pending, SigSet.single(sig)) }
+        }
+    }
+    siglock.unlockIrqRestore(flags)
+    if oactAddr != 0 {
+        var raw: InlineArray<4, UInt64> = [old.handler, old.flags, old.restorer, old.mask.bits]
+        guard withUnsafeMutableBytes(of: &raw, { copy_to_user(oactAddr, $0.baseAddress!, 32) }) else {
+            return Errno.EFAULT.negated
+        }
+    }
+    return 0
+}
+
+let SIG_BLOCK: UInt64 = 0, SIG_UNBLOCK: UInt64 = 1, SIG_SETMASK: UInt64 = 2
+
+/// rt_sigprocmask(how, set, oset, sigsetsize).
+func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let how = regs.arg0 & 0xffff_ffff, setAddr = regs.arg1, osetAddr = regs.arg2
+    guard regs.arg3 == 8 else { return Errno.EINVAL.negated }
+    let me = current
+    let old = me.blocked
+    if setAddr != 0 {
+        var v: UInt64 = 0
+        guard withUnsafeMutableBytes(of: &v, { copy_from_user($0.baseAddress!, setAddr, 8) }) else {
+            return Errno.EFAULT.negated
+        }
+        let set = SigSet(bits: v & ~SIG_KERNEL_ONLY_MASK.bits)
+        var newMask = old
+        switch how {
+        case SIG_BLOCK: newMask.bits |= set.bits
+        case SIG_UNBLOCK: newMask.bits &= ~set.bits
+        case SIG_SETMASK: newMask = set
+        default: return Errno.EINVAL.negated
+        }
+        set_current_blocked(newMask)
+    }
+    if osetAddr != 0 {
+        var v = old.bits
+        guard withUnsafeMutableBytes(of: &v, { copy_to_user(osetAddr, $0.baseAddress!, 8) }) else {
+            return Errno.EFAULT.negated
+        }
+    }
+    return 0
+}
+
+/// set_current_blocked(): a newly unblocked shared signal may be for
+/// another thread that can take it now; wake one.
+func set_current_blocked(_ mask: SigSet) {
+    let me = current
+    let flags = siglock.lockIrqSave()
+    let unblocked = me.blocked.bits & ~mask.bits
+    me.blocked = SigSet(bits: mask.bits & ~SIG_KERNEL_ONLY_MASK.bits)
+    if unblocked & me.signal.sharedPending.signal.bits != 0 {
+        for_each_thread(me.signal) { t in
+            if t !== me && t.blocked.bits & me.signal.sharedPending.signal.bits != me.signal.sharedPending.signal.bits {
+                signal_wake_up(t, fatal: false)
+            }
+        }
+    }
+    siglock.unlockIrqRestore(flags)
+}
+
+/// rt_sigpending(set, sigsetsize).
+func sys_rt_sigpending(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    guard regs.arg1 <= 8 else { return Errno.EINVAL.negated }
+    let me = current
+    var v = (me.pending.signal.bits | me.signal.sharedPending.signal.bits) & me.blocked.bits
+    return withUnsafeMutableBytes(of: &v, { copy_to_user(regs.arg0, $0.baseAddress!, Int(regs.arg1)) })
+        ? 0 : Errno.EFAULT.negated
+}
+
+/// Sends `sig` to the thread group of `p` (sig 0: only checks it exists).
+private func group_send_sig_info(_ sig: Int32, _ info: KSigInfo, _ p: Task) -> Int {
+    if sig == 0 { return 0 }
+    let flags = siglock.lockIrqSave()
+    // Threads still being torn down can no longer take signals.
+    if p.signal.threadHead == nil && p.exitState != .none {
+        siglock.unlockIrqRestore(flags)
+        return 0
+    }
+    send_signal_locked(sig, info, to: p, group: true)
+    siglock.unlockIrqRestore(flags)
+    return 0
+}
+
+/// kill(pid, sig).
+func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    let sig = Int32(truncatingIfNeeded: regs.arg1)
+    guard valid_signal(sig) else { return Errno.EINVAL.negated }
+    let info = info_user(sig)
+    if pid > 0 {
+        guard let p = find_task_by_vpid(pid), p.exitState != .dead else { return Errno.ESRCH.negated }
+        return group_send_sig_info(sig, info, p.groupLeader)
+    }
+    if pid == Int32.min { return Errno.ESRCH.negated }
+    let me = current
+    // pid 0: the caller's process group; pid < -1: group -pid; -1: everyone
+    // but init and the caller's own group.
+    var found = false
+    tasklistLock.withLock {
+        var t = init_task_list_head
+        while let p = t {
+            t = p.tasksNext
+            guard p.isGroupLeader, !p.isIdle, p.exitState == .none || p.signal.threadHead != nil else { continue }
+            let match: Bool
+            if pid == -1 { match = p.tgid != 1 && p.signal !== me.signal }
+            else if pid == 0 { match = p.signal.pgrp == me.signal.pgrp }
+            else { match = p.signal.pgrp == -pid }
+            if match {
+                found = true
+                _ = group_send_sig_info(sig, info, p)
+            }
+        }
+    }
+    return found ? 0 : Errno.ESRCH.negated
+}
+
+/// do_send_specific(): one thread, by tgid and tid (tgid < 0: any group).
+private func do_send_specific(_ tgid: Int32, _ tid: Int32, _ sig: Int32) -> Int {
+    guard let p = find_task_by_vpid(tid), tgid <= 0 || p.tgid == tgid, p.exitState == .none else {
+        return Errno.ESRCH.negated
+    }
+    if sig == 0 { return 0 }
+    let flags = siglock.lockIrqSave()
+    send_signal_locked(sig, info_user(sig, code: SI_TKILL), to: p, group: false)
+    siglock.unlockIrqRestore(flags)
+    return 0
+}
+
+/// tgkill(tgid, tid, sig).
+func sys_tgkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let tgid = Int32(truncatingIfNeeded: regs.arg0), tid = Int32(truncatingIfNeeded: regs.arg1)
+    let sig = Int32(truncatingIfNeeded: regs.arg2)
+    guard tid > 0, tgid > 0 else { return Errno.EINVAL.negated }
+    guard valid_signal(sig) else { return Errno.EINVAL.negated }
+    return do_send_specific(tgid, tid, sig)
+}
+
+/// tkill(tid, sig).
+func sys_tkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let tid = Int32(truncatingIfNeeded: regs.arg0), sig = Int32(truncatingIfNeeded: regs.arg1)
+    guard tid > 0 else { return Errno.EINVAL.negated }
+    guard valid_signal(sig) else { return Errno.EINVAL.negated }
+    return do_send_specific(-1, tid, sig)
+}
+
+/// exit_signals(): from now on the task takes no group-wide signals, and
+/// what it will never take is handed to a thread that can.
+func exit_signals(_ tsk: Task) {
+    let flags = siglock.lockIrqSave()
+    tsk.flags.insert(.exiting)
+    if tsk.jobctlStopPending && !tsk.signal.flags.contains(.groupExit) {
+        // Our part of a group stop is done by leaving.
+        tsk.jobctlStopPending = false
+        tsk.signal.groupStopCount -= 1
+        if tsk.signal.groupStopCount == 0 {
+            tsk.signal.flags = [.stopStopped]
+            tasklistLock.lock()
+            do_notify_parent_cldstop(tsk, why: CLD_STOPPED)
+            tasklistLock.unlock()
+        }
+    }
+    // retarget_shared_pending(): another thread takes the group's signals.
+    if !tsk.signal.sharedPending.signal.isEmpty {
+        for_each_thread(tsk.signal) { t in
+            if t !== tsk && !t.flags.contains(.exiting) { signal_wake_up(t, fatal: false) }
+        }
+    }
+    siglock.unlockIrqRestore(flags)
+}
+
+/// is_current_pgrp_orphaned(): no member has a parent in another group of
+/// the same session (then terminal stop signals are discarded).
+func is_current_pgrp_orphaned() -> Bool {
+    will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil)
+}

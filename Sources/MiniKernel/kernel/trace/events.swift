@@ -1,0 +1,73 @@
+// Lifecycle trace events, printed in the format of Linux's ftrace events
+// (include/trace/events/sched.h) when the command line says trace=exit or
+// trace=all. Off by default; then each hook is one test of a global.
+
+import CShim
+
+var traceExit = false
+
+private func tracePrefix(_ t: Task) -> LineBuffer {
+    var b = LineBuffer()
+    b.append("trace: ")
+    var n = 0
+    while n < 16 && t.comm[n] != 0 { b.append(t.comm[n]); n += 1 }
+    b.append("-")
+    b.appendDecimal(t.pid)
+    return b
+}
+
+func trace_sched_process_fork(_ parent: Task, _ child: Task) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(parent)) sched_process_fork: comm=\(comm: parent.comm) pid=\(parent.pid) child_comm=\(comm: child.comm) child_pid=\(child.pid)")
+}
+
+func trace_sched_process_exec(_ t: Task) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) sched_process_exec: filename=\(comm: t.comm) pid=\(t.pid)")
+}
+
+func trace_sched_process_exit(_ t: Task, groupDead: Bool) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) sched_process_exit: comm=\(comm: t.comm) pid=\(t.pid) prio=120 group_dead=\(groupDead)")
+}
+
+func trace_sched_process_wait(_ child: Task) {
+    guard traceExit else { return }
+    let me = current
+    printk_always("\(tracePrefix(me)) sched_process_wait: comm=\(comm: child.comm) pid=\(child.pid) prio=120")
+}
+
+func trace_sched_process_free(_ t: Task) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(current)) sched_process_free: comm=\(comm: t.comm) pid=\(t.pid) prio=120")
+}
+
+func trace_reparent(_ child: Task, from: Task, to: Task) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(from)) reparent: pid=\(child.pid) from=\(from.pid) to=\(to.pid)")
+}
+
+/// One line per do_exit() step: the task's state, exit_state and flags.
+func trace_do_exit_step(_ t: Task, _ step: StaticString) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) do_exit: \(step) state=\(hex: t.state.rawValue, width: 4) exit_state=\(exitStateName(t.exitState)) flags=\(hex: t.flags.rawValue, width: 8)\(t.flags.contains(.exiting) ? " PF_EXITING" : "")")
+}
+
+func exitStateName(_ s: ExitState) -> StaticString {
+    switch s {
+    case .none: return "0"
+    case .zombie: return "EXIT_ZOMBIE"
+    case .dead: return "EXIT_DEAD"
+    }
+}
+
+func trace_signal_generate(_ sig: Int32, _ t: Task, group: Bool) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(current)) signal_generate: sig=\(sig) errno=0 code=0 comm=\(comm: t.comm) pid=\(t.pid) grp=\(group ? 1 : 0) res=0")
+}
+
+func trace_signal_deliver(_ sig: Int32, _ t: Task) {
+    guard traceExit else { return }
+    let act = t.sighand.actionFor(sig)
+    printk_always("\(tracePrefix(t)) signal_deliver: sig=\(sig) errno=0 code=0 sa_handler=\(hex: act.handler, width: 1) sa_flags=\(hex: act.flags, width: 1)")
+}

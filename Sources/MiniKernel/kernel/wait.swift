@@ -1,0 +1,312 @@
+// Waiting for children: wait4(2). Linux: kernel/exit.c (do_wait and friends).
+//
+// The rules, before the code
+// --------------------------
+// A parent may wait for a child that is EXIT_ZOMBIE; collecting it turns it
+// EXIT_DEAD and releases it (wait_task_zombie → release_task). The pid
+// argument selects which children count: > 0 that pid, -1 any, 0 any in
+// the caller's process group, < -1 any in group -pid (waitid says the same
+// with P_PID, P_ALL, P_PGID). __WCLONE selects children whose exit signal
+// is not SIGCHLD, __WALL all of them. The children of every thread of the
+// caller's group count, unless __WNOTHREAD. A group leader that exited
+// before its threads cannot be collected until they are gone
+// (delay_group_leader). WUNTRACED/WSTOPPED also reports a child whose group
+// stopped, once; WCONTINUED one that was continued, once; WNOWAIT reports
+// without consuming anything.
+//
+// do_wait() scans the children. If one is a zombie, it is reaped and its pid
+// returned. If some child matches but none is a zombie, the parent sleeps
+// on signal->wait_chldexit (exit_notify wakes it) — or returns 0 at once
+// with WNOHANG. If no child matches at all, -ECHILD: there is nothing to
+// wait for. A signal ends the sleep with -EINTR (-ERESTARTSYS in Linux,
+// turned into EINTR or a restart when a handler runs).
+//
+// The status is written to user memory after the child is released, so a
+// bad pointer costs the caller the status but not the reaping: wait4
+// returns -EFAULT and the child is gone, as in Linux.
+
+import CShim
+
+let WNOHANG: UInt64 = 0x0000_0001
+let WUNTRACED: UInt64 = 0x0000_0002
+let WSTOPPED: UInt64 = WUNTRACED
+let WEXITED: UInt64 = 0x0000_0004
+let WCONTINUED: UInt64 = 0x0000_0008
+let WNOWAIT: UInt64 = 0x0100_0000
+let __WNOTHREAD: UInt64 = 0x2000_0000
+let __WALL: UInt64 = 0x4000_0000
+let __WCLONE: UInt64 = 0x8000_0000
+
+let P_ALL: UInt64 = 0, P_PID: UInt64 = 1, P_PGID: UInt64 = 2, P_PIDFD: UInt64 = 3
+
+/// Which children a wait is for (wait_opts.wo_type / wo_pid).
+enum WaitSelector {
+    case any                 // PIDTYPE_MAX: pid == -1
+    case pid(Int32)          // PIDTYPE_PID
+    case pgid(Int32)         // PIDTYPE_PGID: pid == 0 or pid < -1
+}
+
+struct WaitOpts {
+    var selector: WaitSelector
+    var flags: UInt64
+    /// Filled in when a child is collected.
+    var status: Int32 = 0
+    var rusage = RUsage()
+    /// waitid's view: si_code (CLD_*), si_pid and si_status.
+    var cause: Int32 = 0
+    var infoPid: Int32 = 0
+    var infoStatus: Int32 = 0
+}
+
+/// struct rusage, 144 bytes, as wait4 writes it.
+struct RUsage {
+    var utimeSec: Int64 = 0, utimeUsec: Int64 = 0
+    var stimeSec: Int64 = 0, stimeUsec: Int64 = 0
+    var rest = InlineArray<14, Int64>(repeating: 0)
+
+    init() {}
+    init(utime: UInt64, stime: UInt64) {
+        utimeSec = Int64(utime / 1_000_000_000); utimeUsec = Int64(utime % 1_000_000_000 / 1000)
+        stimeSec = Int64(stime / 1_000_000_000); stimeUsec = Int64(stime % 1_000_000_000 / 1000)
+    }
+}
+
+/// eligible_pid() && eligible_child(): does `p` count for this wait?
+private func eligible_child(_ wo: WaitOpts, _ p: Task) -> Bool {
+    switch wo.selector {
+    case .any: break
+    case .pid(let pid): if p.tgid != pid { return false }
+    case .pgid(let pg): if p.signal.pgrp != pg { return false }
+    }
+    if wo.flags & __WALL != 0 { return true }
+    // Without __WALL: clone children (exit signal not SIGCHLD) only with
+    // __WCLONE, the others only without it.
+    if (p.exitSignal != SIGCHLD) != (wo.flags & __WCLONE != 0) { return false }
+    return true
+}
+
+/// What looking at the children found.
+private enum Found {
+    case reported(Int32)     // a child was collected or reported: its pid
+    case nothingYet          // eligible children exist, none is ready
+    case noChild             // nothing to wait for: ECHILD
+}
+
+private func fill_info(_ wo: inout WaitOpts, pid: Int32, status: Int32) {
+    wo.infoPid = pid
+    if status & 0x7f != 0 {
+        wo.cause = CLD_KILLED
+        wo.infoStatus = status & 0x7f
+    } else {
+        wo.cause = CLD_EXITED
+        wo.infoStatus = status >> 8
+    }
+}
+
+/// wait_task_zombie(): collect one zombie (or, with WNOWAIT, only report
+/// it). Called with tasklist_lock held; returns with it released.
+private func wait_task_zombie(_ wo: inout WaitOpts, _ p: Task, lockFlags: IrqFlags) -> Int32 {
+    let pid = p.tgid
+    // The group's exit code if the group died as one, else the task's own.
+    let status = p.signal.flags.contains(.groupExit) ? p.signal.groupExitCode : p.exitCode
+    let ut = p.utime + p.signal.utime + p.signal.cutime
+    let st = p.stime + p.signal.stime + p.signal.cstime
+    if wo.flags & WNOWAIT != 0 {
+        tasklistLock.unlockIrqRestore(lockFlags)
+        wo.status = status
+        wo.rusage = RUsage(utime: ut, stime: st)
+        fill_info(&wo, pid: pid, status: status)
+        return pid
+    }
+    // EXIT_ZOMBIE → EXIT_DEAD: from here nobody else can collect it.
+    p.exitState = .dead
+    wo.status = status
+    // The child's CPU time, and its own reaped children's, go to the parent.
+    let me = current
+    siglock.withLock {
+        me.signal.cutime += ut
+        me.signal.cstime += st
+    }
+    wo.rusage = RUsage(utime: ut, stime: st)
+    fill_info(&wo, pid: pid, status: status)
+    tasklistLock.unlockIrqRestore(lockFlags)
+    trace_sched_process_wait(p)
+    release_task(p)
+    return pid
+}
+
+/// wait_task_stopped(): a child whose group stopped, reported once.
+private func wait_task_stopped(_ wo: inout WaitOpts, _ p: Task) -> Int32? {
+    guard wo.flags & WUNTRACED != 0 else { return nil }
+    return siglock.withLock { () -> Int32? in
+        guard p.signal.flags.contains(.stopStopped), p.signal.groupExitCode != 0 else { return nil }
+        let code = p.signal.groupExitCode
+        if wo.flags & WNOWAIT == 0 { p.signal.groupExitCode = 0 }
+        wo.status = (code << 8) | 0x7f
+        wo.cause = CLD_STOPPED
+        wo.infoPid = p.tgid
+        wo.infoStatus = code
+        return p.tgid
+    }
+}
+
+/// wait_task_continued(): a child continued since it stopped, reported once.
+private func wait_task_continued(_ wo: inout WaitOpts, _ p: Task) -> Int32? {
+    guard wo.flags & WCONTINUED != 0 else { return nil }
+    return siglock.withLock { () -> Int32? in
+        guard p.signal.flags.contains(.stopContinued) else { return nil }
+        if wo.flags & WNOWAIT == 0 { p.signal.flags.remove(.stopContinued) }
+        wo.status = 0xffff
+        wo.cause = CLD_CONTINUED
+        wo.infoPid = p.tgid
+        wo.infoStatus = SIGCONT
+        return p.tgid
+    }
+}
+
+/// __do_wait() → do_wait_thread() for each thread: one pass over the children.
+private func do_wait_scan(_ wo: inout WaitOpts) -> Found {
+    let me = current
+    let flags = tasklistLock.lockIrqSave()
+    var any = false
+    var thread: Task? = wo.flags & __WNOTHREAD != 0 ? me : me.signal.threadHead
+    while let th = thread {
+        thread = wo.flags & __WNOTHREAD != 0 ? nil : th.threadNext
+        var c = th.childrenHead
+        while let p = c {
+            c = p.siblingNext
+            // wait_consider_task()
+            if p.exitState == .dead { continue }
+            guard eligible_child(wo, p) else { continue }
+            if p.exitState == .zombie {
+                // We don't reap group leaders with live threads.
+                let delayed = !thread_group_empty(p)
+                if !delayed && wo.flags & WEXITED != 0 {
+                    return .reported(wait_task_zombie(&wo, p, lockFlags: flags))
+                }
+                if wo.flags & (WCONTINUED | WEXITED) != 0 { any = true }
+            } else {
+                any = true
+            }
+            if let pid = wait_task_stopped(&wo, p) { tasklistLock.unlockIrqRestore(flags); return .reported(pid) }
+            if let pid = wait_task_continued(&wo, p) { tasklistLock.unlockIrqRestore(flags); return .reported(pid) }
+        }
+    }
+    tasklistLock.unlockIrqRestore(flags)
+    return any ? .nothingYet : .noChild
+}
+
+/// do_wait(): scan, and sleep on wait_chldexit until something changes.
+/// Returns the pid, 0 (WNOHANG, nothing yet), -ECHILD or -ERESTARTSYS.
+private func do_wait(_ wo: inout WaitOpts) -> Int {
+    let me = current
+    let wq = me.signal.waitChldExit
+    while true {
+        // Queue ourselves before scanning, so that a child exiting between
+        // the scan and schedule() still wakes us.
+        var f = wq.lock.lockIrqSave()
+        wq.add(me)
+        set_current_state(.interruptible)
+        wq.lock.unlockIrqRestore(f)
+
+        let found = do_wait_scan(&wo)
+        var result: Int? = nil
+        switch found {
+        case .reported(let pid): result = Int(pid)
+        case .noChild: result = Errno.ECHILD.negated
+        case .nothingYet:
+            if wo.flags & WNOHANG != 0 { result = 0 }
+            else if signal_pending(me) { result = Errno.ERESTARTSYS.negated }
+        }
+        if let r = result {
+            finish_wait(wq, me)
+            return r
+        }
+        schedule()
+        f = wq.lock.lockIrqSave()
+        set_current_state(.running)
+        wq.remove(me)
+        wq.lock.unlockIrqRestore(f)
+    }
+}
+
+/// kernel_wait4().
+func kernel_wait4(pid upid: Int64, statusAddr: UInt64, options: UInt64, rusage: UnsafeMutablePointer<RUsage>?) -> Int {
+    if options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL) != 0 {
+        return Errno.EINVAL.negated
+    }
+    // INT_MIN has no process group to negate to.
+    if upid == Int64(Int32.min) { return Errno.ESRCH.negated }
+    let selector: WaitSelector
+    if upid == -1 { selector = .any }
+    else if upid < 0 { selector = .pgid(Int32(truncatingIfNeeded: -upid)) }
+    else if upid == 0 { selector = .pgid(current.signal.pgrp) }
+    else { selector = .pid(Int32(truncatingIfNeeded: upid)) }
+    var wo = WaitOpts(selector: selector, flags: options | WEXITED)
+    let ret = do_wait(&wo)
+    if ret > 0 && statusAddr != 0 {
+        var st = wo.status
+        if !withUnsafeBytes(of: &st, { copy_to_user(statusAddr, $0.baseAddress!, 4) }) { return Errno.EFAULT.negated }
+    }
+    if ret > 0, let rusage { rusage.pointee = wo.rusage }
+    return ret
+}
+
+/// wait4(pid, status, options, rusage).
+func sys_wait4(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let upid = Int64(Int32(truncatingIfNeeded: regs.arg0))
+    let ruAddr = regs.arg3
+    var ru = RUsage()
+    let ret = withUnsafeMutablePointer(to: &ru) { p in
+        kernel_wait4(pid: upid, statusAddr: regs.arg1, options: regs.arg2 & 0xffff_ffff, rusage: ruAddr != 0 ? p : nil)
+    }
+    if ret > 0 && ruAddr != 0 {
+        let ok = withUnsafeBytes(of: &ru) { copy_to_user(ruAddr, $0.baseAddress!, 144) }
+        if !ok { return Errno.EFAULT.negated }
+    }
+    return ret
+}
+
+/// waitid(idtype, id, infop, options, rusage): 0 on success with *infop
+/// filled (all zero when WNOHANG found nothing).
+func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let which = regs.arg0 & 0xffff_ffff
+    let upid = Int32(truncatingIfNeeded: regs.arg1)
+    let infop = regs.arg2, options = regs.arg3 & 0xffff_ffff, ruAddr = regs.arg4
+    if options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL) != 0 {
+        return Errno.EINVAL.negated
+    }
+    if options & (WEXITED | WSTOPPED | WCONTINUED) == 0 { return Errno.EINVAL.negated }
+    let selector: WaitSelector
+    switch which {
+    case P_ALL: selector = .any
+    case P_PID:
+        if upid <= 0 { return Errno.EINVAL.negated }
+        selector = .pid(upid)
+    case P_PGID:
+        if upid < 0 { return Errno.EINVAL.negated }
+        selector = .pgid(upid == 0 ? current.signal.pgrp : upid)
+    default:
+        return Errno.EINVAL.negated
+    }
+    var wo = WaitOpts(selector: selector, flags: options)
+    var ret = do_wait(&wo)
+    if ret < 0 { return ret }
+    if ret > 0 && ruAddr != 0 {
+        var ru = wo.rusage
+        if !withUnsafeBytes(of: &ru, { copy_to_user(ruAddr, $0.baseAddress!, 144) }) { return Errno.EFAULT.negated }
+    }
+    if infop != 0 {
+        // siginfo: si_signo, si_errno, si_code, pad, si_pid, si_uid, si_status.
+        var w = InlineArray<4, UInt64>(repeating: 0)
+        if ret > 0 {
+            w[0] = UInt64(UInt32(bitPattern: SIGCHLD))
+            w[1] = UInt64(UInt32(bitPattern: wo.cause))
+            w[2] = UInt64(UInt32(bitPattern: wo.infoPid))
+            w[3] = UInt64(UInt32(bitPattern: wo.infoStatus))
+        }
+        if !withUnsafeBytes(of: &w, { copy_to_user(infop, $0.baseAddress!, 32) }) { return Errno.EFAULT.negated }
+    }
+    ret = 0
+    return ret
+}

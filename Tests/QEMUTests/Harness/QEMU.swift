@@ -1,0 +1,153 @@
+import Foundation
+
+/// What one QEMU boot produced.
+struct BootResult: Sendable, CustomStringConvertible {
+    /// Everything written to COM1, CR LF normalized to LF (see `Console.text`).
+    var console: String
+    /// QEMU's exit status (meaningless when `timedOut`).
+    var status: Int32
+    /// True when QEMU had to be killed at the deadline: the kernel hung.
+    var timedOut: Bool
+    /// QEMU's own stderr (warnings, "could not load kernel", ...).
+    var qemuStderr: String
+    /// The full QEMU command, to reproduce a failure by hand.
+    var command: [String]
+    /// Wall-clock seconds from launch to exit.
+    var seconds: Double
+
+    /// The exit status decoded per docs/interfaces.md.
+    var outcome: BootOutcome { BootOutcome(status: status, timedOut: timedOut) }
+
+    /// The console's last `lines` lines.
+    func tail(lines: Int = 40) -> String { Console.lastLines(of: console, lines) }
+
+    /// Every console line, without "\n".
+    var lines: [Substring] { Console.lines(console) }
+
+    /// The text of the kernel's own lines, dmesg prefix removed.
+    var kernelMessages: [String] { Console.kernelMessages(console) }
+
+    /// True when some kernel line's text contains `text`.
+    func kernelSaid(_ text: String) -> Bool { kernelMessages.contains { $0.contains(text) } }
+
+    /// The standard failure context: outcome, command, QEMU stderr and the
+    /// console tail. Every failure message made from a BootResult uses it, so
+    /// a hang or a wrong status always shows what the kernel last printed.
+    var description: String {
+        var s = "QEMU: \(outcome) after \(String(format: "%.2f", seconds)) s\n"
+        s += "command: \(command.joined(separator: " "))\n"
+        if !qemuStderr.isEmpty { s += "QEMU stderr:\n\(qemuStderr)\n" }
+        let n = lines.count
+        s += "--- console, last \(min(n, 40)) of \(n) lines ---\n\(tail(lines: 40))\n--- end of console ---"
+        return s
+    }
+}
+
+/// Boots kernels under QEMU (TCG only: the test machines have no KVM).
+enum QEMU {
+    /// Boots `kernel` and waits for QEMU to exit or for `timeout` seconds.
+    ///
+    /// Runs `make -s all` first (once per process), since nearly every caller
+    /// boots build outputs. At most `QEMU.maxConcurrent` boots run at a time, so
+    /// a large parallel suite does not starve TCG and trip timeouts; the
+    /// timeout starts when this boot actually launches.
+    ///
+    /// - Parameters:
+    ///   - append: the kernel command line (`-append`).
+    ///   - smp: number of CPUs; >1 uses multi-threaded TCG.
+    ///   - memory: guest RAM, QEMU `-m` syntax.
+    ///   - input: bytes fed to the serial port (QEMU's stdin); nil for none.
+    static func boot(
+        kernel: URL = Repo.kernel,
+        initrd: URL? = nil,
+        append: String,
+        smp: Int = 1,
+        memory: String = "128M",
+        timeout: Double = 60,
+        input: Data? = nil
+    ) async throws -> BootResult {
+        try await Build.ensure()
+        for file in [kernel] + (initrd.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: file.path) {
+            throw HarnessError("QEMU.boot: \(file.path) does not exist (did `make all` build it?)")
+        }
+
+        var args = [
+            "-accel", smp > 1 ? "tcg,thread=multi" : "tcg",
+            "-smp", String(smp),
+            "-m", memory,
+            "-kernel", kernel.path,
+        ]
+        if let initrd { args += ["-initrd", initrd.path] }
+        args += [
+            "-append", append,
+            "-display", "none",
+            "-monitor", "none",
+            "-serial", "stdio",
+            "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        ]
+
+        await slots.acquire()
+        let start = Date()
+        let run: Subprocess.Result
+        do {
+            run = try await Subprocess.run(executable, arguments: args, input: input, timeout: timeout)
+        } catch {
+            await slots.release()
+            throw error
+        }
+        await slots.release()
+
+        return BootResult(
+            console: Console.text(run.stdout),
+            status: run.status,
+            timedOut: run.timedOut,
+            qemuStderr: String(decoding: run.stderr, as: UTF8.self),
+            command: [executable.path] + args.map { $0.contains(" ") ? "\"\($0)\"" : $0 },
+            seconds: Date().timeIntervalSince(start)
+        )
+    }
+
+    /// The QEMU binary: `$QEMU` if set, else qemu-system-x86_64 from PATH.
+    static let executable: URL = {
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["QEMU"] { return URL(fileURLWithPath: path) }
+        for dir in (env["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("qemu-system-x86_64")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
+    }()
+
+    /// How many QEMUs may run at once: `$MINIKERNEL_QEMU_JOBS`, else the core count.
+    static let maxConcurrent: Int = {
+        if let s = ProcessInfo.processInfo.environment["MINIKERNEL_QEMU_JOBS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    private static let slots = AsyncSemaphore(maxConcurrent)
+}
+
+/// A counting semaphore for async code (waiters suspend, no thread blocks).
+actor AsyncSemaphore {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { available = count }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Unit tests of the harness's pure parts: no QEMU, no build.
+@Suite("Harness")
+struct HarnessTests {
+    @Test("exit statuses decode per docs/interfaces.md")
+    func outcomes() {
+        #expect(BootOutcome(status: 1, timedOut: false) == .poweroff)
+        #expect(BootOutcome(status: 3, timedOut: false) == .initExited(1))
+        #expect(BootOutcome(status: 127, timedOut: false) == .initExited(63))
+        #expect(BootOutcome(status: 129, timedOut: false) == .initExitedHigh)
+        #expect(BootOutcome(status: 131, timedOut: false) == .initKilled)
+        #expect(BootOutcome(status: 251, timedOut: false) == .ktestFailed)
+        #expect(BootOutcome(status: 253, timedOut: false) == .panic)
+        #expect(BootOutcome(status: 0, timedOut: false) == .other(0))
+        #expect(BootOutcome(status: 4, timedOut: false) == .other(4))
+        #expect(BootOutcome(status: 1, timedOut: true) == .timeout)
+    }
+
+    @Test("FNV-1a 32 known vectors")
+    func fnv() {
+        #expect(FNV1a32.hex([]) == "811c9dc5")
+        #expect(FNV1a32.hex(Array("a".utf8)) == "e40c292c")
+        #expect(FNV1a32.hex(Array("foobar".utf8)) == "bf9cf968")
+    }
+
+    @Test("kernel prefix recognition")
+    func prefix() {
+        #expect(Console.kernelPrefixLength("[    0.001234][    C0] hello") == 23)
+        #expect(Console.kernelPrefixLength("[12345.000001][   C12] x") == 23)
+        #expect(Console.kernelPrefixLength("[    0.001234][    C0]") == nil)
+        #expect(Console.kernelPrefixLength("hello [    0.001234][    C0] x") == nil)
+        #expect(Console.kernelPrefixLength("[1] x") == nil)
+    }
+
+    @Test("user output is the console minus kernel lines")
+    func userOutput() {
+        let p = "[    0.104000][    C0] "
+        let console = """
+            \(p)MiniKernel booting
+            hello
+            world
+            no newline here\(p)Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300
+            \(p)reboot: Power down
+
+            """
+        #expect(UserOutput.extract(console) == "hello\nworld\nno newline here")
+        #expect(UserOutput.initExitStatus(console) == 0x300)
+        #expect(UserOutput.extract("a\n\nb\n") == "a\n\nb\n")
+        #expect(UserOutput.initExitStatus("a\n") == nil)
+        #expect(WaitStatus.exitCode(0x300) == 3)
+        #expect(WaitStatus.signal(0x300) == nil)
+        #expect(WaitStatus.signal(0x0b) == 11)
+        #expect(WaitStatus.exitCode(0x8b) == nil)
+    }
+}

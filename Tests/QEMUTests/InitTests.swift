@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// How pid 1 starts and ends, as on Linux: the demo init tells its story and
+/// exits 0 (Linux's "Attempted to kill init!" line, clean power-off); an init
+/// that cannot be run is a kernel panic with Linux's message.
+@Suite("Init: start and end of pid 1")
+struct InitTests {
+    /// Linux's line when pid 1 exits with status 0 (wait-status encoding).
+    static let initExitLine = "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000000"
+
+    @Test("demo_init tells its whole story and exits 0", arguments: [1, 4])
+    func demoStory(smp: Int) async throws {
+        let run = try await DemoBoot.run(smp: smp)
+        let output = run.output
+        var problems: [String] = []
+        func require(_ fact: String, _ holds: Bool) { if !holds { problems.append(fact) } }
+
+        // What Userland/demo_init.c prints, minus pids where they are not pid 1.
+        require("it says it is pid 1", output.hasPrefix("demo_init: I am pid 1 on "))
+        require("all five children say their parent is pid 1",
+                output.components(separatedBy: ": hello, my parent is pid 1\n").count - 1 == 5)
+        for fact in [
+            "(the optimist) exited with status 0 (wait status 0x0000)\n",
+            "(the complainer) exited with status 1 (wait status 0x0100)\n",
+            "(the overachiever) exited with status 44 (wait status 0x2c00)\n",
+            "(the crasher) was killed by signal 11 (SIGSEGV) (wait status 0x000b)\n",
+            "(the gate keeper) exited with status 94 (wait status 0x5e00)\n",
+            "demo_init: anyone left? wait4 says ECHILD\n",
+        ] {
+            require("the output contains \"\(fact.dropLast())\"", output.contains(fact))
+        }
+        require("the output ends with the goodbye line",
+                output.hasSuffix("demo_init: all children reaped, exiting with 0. Goodbye!\n"))
+        require("init exits 0 (got \(run.status.map { WaitStatus.describe($0) } ?? "no init exit line"))", run.status == 0)
+        require("QEMU powers off cleanly (got \(run.boot.outcome))", run.boot.outcome == .poweroff)
+
+        if !problems.isEmpty {
+            Issue.record(Comment(rawValue: "demo_init, -smp \(smp): expected that\n  - "
+                + problems.joined(separator: "\n  - ") + "\nuser output:\n\(output)\n\(run.boot)"))
+        }
+    }
+
+    /// The exit line comes once (Linux panics once; a second one would mean init
+    /// "exited" twice) and nothing from user space follows it: every process is
+    /// gone by then.
+    @Test("\"Attempted to kill init! exitcode=0x00000000\" appears once, at the end", arguments: [1, 4])
+    func exitLineOnceAtEnd(smp: Int) async throws {
+        let boot = try await DemoBoot.run(smp: smp).boot
+        let lines = boot.lines
+        let hits = lines.indices.filter { Self.kernelMessage(lines[$0]) == Self.initExitLine }
+        expect(boot, hits.count == 1, "expected the line exactly once, found it \(hits.count) times: \(Self.initExitLine)")
+        guard let hit = hits.last else { return }
+        let goodbye = lines.lastIndex { $0.contains("exiting with 0. Goodbye!") }
+        expect(boot, goodbye.map { $0 < hit } ?? false, "the goodbye line should come before the exit line")
+        let userAfter = lines[(hit + 1)...].filter { !$0.isEmpty && Self.kernelMessage($0) == nil }
+        expect(boot, userAfter.isEmpty, "user output after the exit line:\n" + userAfter.joined(separator: "\n"))
+    }
+
+    /// `init=` names the one program to run; if it cannot be executed Linux does
+    /// not fall back to the default locations but panics with the error code
+    /// (-2 = ENOENT). A runnable /sbin/init is in the archive to catch a fallback.
+    @Test("init=/nonexistent panics: Requested init /nonexistent failed (error -2).")
+    func missingRequestedInit() async throws {
+        let cpio = try await Initramfs.make(files: [(dest: "/sbin/init", src: Repo.userland("demo_init").path)])
+        defer { Initramfs.discard(cpio) }
+        let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: "console=ttyS0 init=/nonexistent")
+        expectKernelLine(boot, containing: "Kernel panic - not syncing: Requested init /nonexistent failed (error -2).")
+        expect(boot, !boot.console.contains("demo_init:"), "the kernel ran /sbin/init instead of panicking")
+        expectOutcome(boot, .panic)
+    }
+    // The boot without any initramfs ("No working init found.") is BootTests' case.
+
+    /// The text of `line` after its dmesg prefix (also when user output without a
+    /// final newline glued the kernel line to it); nil for a user line.
+    static func kernelMessage(_ line: Substring) -> String? {
+        guard let start = Console.kernelPrefixStart(in: line),
+              let length = Console.kernelPrefixLength(line[start...]) else { return nil }
+        return String(line[start...].dropFirst(length))
+    }
+}
+
+/// One demo_init boot per CPU count, shared by the tests that read it.
+enum DemoBoot {
+    static let smp1 = Task { try await bootProgram("demo_init", smp: 1) }
+    static let smp4 = Task { try await bootProgram("demo_init", smp: 4) }
+    static func run(smp: Int) async throws -> ProgramRun { try await (smp == 1 ? smp1 : smp4).value }
+}

@@ -1,0 +1,66 @@
+import Testing
+
+/// 1,000 fork/exit/wait rounds must leave the kernel as they found it.
+///
+/// User space cannot see a leaked page or task, so the differential test of
+/// `leak_rounds` cannot catch one. With `leakcheck` on the command line the kernel
+/// prints its counters from when pid 1 was created and from after init and all its
+/// children are gone (docs/interfaces.md); any difference is a leak.
+@Suite("No leaks after fork/exit/wait")
+struct LeakTests {
+    @Test("leak_rounds as init: every leakcheck counter ends where it started", arguments: [1, 4])
+    func leakRounds(smp: Int) async throws {
+        let run = try await bootProgram("leak_rounds", smp: smp, append: "leakcheck", timeout: 60)
+        expect(run.boot, run.output.hasSuffix("DONE\n"),
+               "leak_rounds' output should end with DONE; its last lines:\n" + Console.lastLines(of: run.output, 8))
+        expectOutcome(run.boot, .poweroff)
+
+        guard let line = run.boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }) else {
+            Issue.record(Comment(rawValue: "the kernel printed no `leakcheck:` line\n\(run.boot)"))
+            return
+        }
+        guard let check = LeakCheck(line) else {
+            Issue.record(Comment(rawValue: "malformed leakcheck line: \(line)\n\(run.boot)"))
+            return
+        }
+        let leaks = check.counters.filter { $0.before != $0.after }
+        expect(run.boot, leaks.isEmpty,
+               "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "))
+    }
+
+    @Test("the leakcheck line parses (no QEMU)")
+    func parser() {
+        let check = LeakCheck("leakcheck: tasks 3->3 pids 1->2 free_frames 30000->29990 kmalloc_objects 12->12")
+        #expect(check?.counters.map(\.name) == LeakCheck.names)
+        #expect(check?.counters.map(\.before) == [3, 1, 30000, 12])
+        #expect(check?.counters.map(\.after) == [3, 2, 29990, 12])
+        #expect(LeakCheck("leakcheck: tasks 3->3 pids 1->1 free_frames 9->9") == nil)    // a counter missing
+        #expect(LeakCheck("leakcheck: tasks 3->3 pids 1->1 frames 9->9 kmalloc_objects 1->1") == nil)
+        #expect(LeakCheck("leakcheck: tasks 3-3 pids 1->1 free_frames 9->9 kmalloc_objects 1->1") == nil)
+    }
+}
+
+/// The kernel's `leakcheck: tasks A->B pids C->D free_frames E->F kmalloc_objects G->H`
+/// (dmesg prefix removed). The counters must all be there, in this order.
+struct LeakCheck: Equatable {
+    struct Counter: Equatable {
+        var name: String
+        var before: Int
+        var after: Int
+    }
+    static let names = ["tasks", "pids", "free_frames", "kmalloc_objects"]
+    var counters: [Counter]
+
+    /// nil unless `message` has exactly the documented shape.
+    init?(_ message: String) {
+        let words = message.split(separator: " ")
+        guard words.first == "leakcheck:", words.count == 1 + 2 * Self.names.count else { return nil }
+        counters = []
+        for (k, name) in Self.names.enumerated() {
+            let pair = words[2 + 2 * k].split(separator: "->", omittingEmptySubsequences: false)
+            guard words[1 + 2 * k] == name, pair.count == 2,
+                  let before = Int(pair[0]), let after = Int(pair[1]) else { return nil }
+            counters.append(Counter(name: name, before: before, after: after))
+        }
+    }
+}
