@@ -45,10 +45,11 @@ func clear_user(_ dst: UInt64, _ n: Int) -> Bool {
 }
 
 /// strncpy_from_user(): copy a NUL-terminated user string into `dst` (room
-/// for `max` bytes). Returns its length without the NUL (the NUL is copied
-/// too), -EFAULT on a bad address, -ENAMETOOLONG when no NUL comes within
-/// `max` bytes (where Linux's strncpy_from_user returns `max` and getname()
-/// turns it into -ENAMETOOLONG; every caller here wants the latter).
+/// for `max` bytes). Linux's contract: the string's length without the NUL
+/// (the NUL is copied too), or `max` when no NUL came within `max` bytes
+/// (then `dst` holds `max` bytes and no terminator: callers that need a
+/// whole string turn that into -ENAMETOOLONG, as getname() does, and
+/// prctl(PR_SET_NAME) just truncates), or -EFAULT on a bad address.
 func strncpy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ max: Int) -> Int {
     if max <= 0 { return 0 }
     guard src < TASK_SIZE, let s = UnsafeRawPointer(bitPattern: UInt(src)) else { return Errno.EFAULT.negated }
@@ -56,9 +57,7 @@ func strncpy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ max: Int
     let limit = min(UInt64(max), TASK_SIZE - src)
     let r = Int(__strncpy_from_user_ll(dst, s, limit))
     if r < 0 { return Errno.EFAULT.negated }
-    if UInt64(r) == limit {
-        return limit < UInt64(max) ? Errno.EFAULT.negated : Errno.ENAMETOOLONG.negated
-    }
+    if UInt64(r) == limit && limit < UInt64(max) { return Errno.EFAULT.negated }
     return r
 }
 
