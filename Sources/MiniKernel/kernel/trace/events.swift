@@ -13,6 +13,9 @@ private func tracePrefix(_ t: Task) -> LineBuffer {
     while n < 16 && t.comm[n] != 0 { b.append(t.comm[n]); n += 1 }
     b.append("-")
     b.appendDecimal(t.pid)
+    b.append(" [")
+    b.appendDecimal(smp_processor_id(), width: 3, zeroPad: true)
+    b.append("]")
     return b
 }
 
