@@ -35,6 +35,7 @@ section .text
 ; Returns the number of bytes NOT copied (0 on success).
 global __copy_user_ll
 __copy_user_ll:
+    cld                             ; never trust DF (a syscall entry may not clear it)
     mov rcx, rdx
 .copy:
     rep movsb
@@ -49,6 +50,7 @@ EX_TABLE __copy_user_ll.copy, __copy_user_ll.fault
 ; Returns the number of bytes NOT cleared.
 global __clear_user_ll
 __clear_user_ll:
+    cld
     mov rcx, rsi
     xor eax, eax
 .clear:

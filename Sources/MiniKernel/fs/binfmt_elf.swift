@@ -1,292 +1,312 @@
-// Loading a static ELF executable. Linux: fs/binfmt_elf.c (load_elf_binary,
-// create_elf_tables), fs/exec.c (copy_strings).
+// The ELF loader: a new address space from a static x86-64 executable.
+// Linux: fs/binfmt_elf.c (load_elf_binary, elf_load, create_elf_tables),
+// fs/exec.c (setup_arg_pages, the layout of the argument strings).
 //
-// The new image is built in a fresh address space, so that a failure leaves
-// the old program untouched: each PT_LOAD segment becomes an anonymous
-// private area with the segment's permissions, filled from the file now
-// (the binaries are small; Linux maps the file instead), the break starts at
-// the first page after the highest segment, and the stack is laid out as
-// the x86-64 ABI and glibc expect:
+// Shape: there is no page cache, and binaries are small, so instead of
+// mapping the file the loader copies each PT_LOAD segment's bytes into fresh
+// anonymous frames of a NEW mm right away (page by page exactly as Linux's
+// file mapping would show them: a page holds whatever the file has at that
+// offset, the bss tail of the last file page is zeroed, further pages are
+// demand-zero). The result is returned in a plain struct — never a
+// Result/enum carrying the MMStruct (see mm/slab.swift) — and the caller
+// (bprm_execve) switches to it and drops the old mm. No ASLR: the layout is Linux's
+// with randomize_va_space=0, so addresses are reproducible.
 //
-//   STACK_TOP → execfn, envp strings, argv strings (Linux copies them in that
-//   order, downwards), "x86_64" (AT_PLATFORM), 16 random bytes (AT_RANDOM),
-//   then, 16-byte aligned, the auxiliary vector, envp[], argv[], argc ← rsp.
+// The initial stack is create_elf_tables()'s, from STACK_TOP down:
+//   8 zero bytes | execfn | envp strings | argv strings | (align 16)
+//   "x86_64" (AT_PLATFORM) | 16 random bytes (AT_RANDOM) | (align 16)
+//   auxv ... AT_NULL | envp[] NULL | argv[] NULL | argc   <- rsp, 16-aligned
 
 import CShim
 
-let MAX_ARG_STRLEN = 131072          // one string, NUL included (32 pages)
-let MAX_ARG_STRINGS = 0x7fff_ffff
-/// The whole of argv and envp may use at most a quarter of the 8 MiB stack.
-let ARG_MAX_TOTAL = 2 << 20
+let ET_EXEC: UInt16 = 2, ET_DYN: UInt16 = 3, EM_X86_64: UInt16 = 62
+let PT_LOAD: UInt32 = 1, PT_INTERP: UInt32 = 3, PT_GNU_STACK: UInt32 = 0x6474_e551
+let PF_X: UInt32 = 1, PF_W: UInt32 = 2, PF_R: UInt32 = 4
+let ELF64_EHDR_SIZE = 64, ELF64_PHDR_SIZE = 56
 
-/// argv or envp in kernel memory: NUL-terminated strings back to back.
-struct ArgBuffer {
-    private(set) var base: UnsafeMutableRawPointer? = nil
-    private(set) var bytes = 0
-    private var capacity = 0
-    private(set) var count = 0
+let AT_NULL: UInt64 = 0, AT_PHDR: UInt64 = 3, AT_PHENT: UInt64 = 4, AT_PHNUM: UInt64 = 5
+let AT_PAGESZ: UInt64 = 6, AT_BASE: UInt64 = 7, AT_FLAGS: UInt64 = 8, AT_ENTRY: UInt64 = 9
+let AT_UID: UInt64 = 11, AT_EUID: UInt64 = 12, AT_GID: UInt64 = 13, AT_EGID: UInt64 = 14
+let AT_PLATFORM: UInt64 = 15, AT_HWCAP: UInt64 = 16, AT_CLKTCK: UInt64 = 17
+let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_EXECFN: UInt64 = 31
 
-    /// Appends one string (without its NUL); false when memory runs out.
-    mutating func append(_ s: ByteString) -> Bool {
-        guard reserve(s.count + 1), let b = base else { return false }
-        for i in 0..<s.count { b.storeBytes(of: s[i], toByteOffset: bytes + i, as: UInt8.self) }
-        b.storeBytes(of: 0, toByteOffset: bytes + s.count, as: UInt8.self)
-        bytes += s.count + 1
-        count += 1
-        return true
-    }
+/// ELF_ET_DYN_BASE on x86-64: where position-independent programs with large
+/// alignment are placed (2/3 of the user address space).
+let ELF_ET_DYN_BASE: UInt64 = TASK_SIZE / 3 * 2
 
-    /// Appends a string from user memory, `len` bytes including its NUL.
-    mutating func appendUser(_ addr: UInt64, len: Int) -> Int {
-        guard reserve(len), let b = base else { return Errno.ENOMEM.negated }
-        guard copy_from_user(b + bytes, addr, len) else { return Errno.EFAULT.negated }
-        b.storeBytes(of: 0, toByteOffset: bytes + len - 1, as: UInt8.self)
-        bytes += len
-        count += 1
-        return 0
-    }
-
-    private mutating func reserve(_ n: Int) -> Bool {
-        if bytes + n <= capacity { return true }
-        var newCap = max(256, capacity)
-        while newCap < bytes + n { newCap *= 2 }
-        guard let nb = kmalloc(newCap) else { return false }
-        if let old = base {
-            nb.copyMemory(from: UnsafeRawPointer(old), byteCount: bytes)
-            kfree(old)
-        }
-        base = nb
-        capacity = newCap
-        return true
-    }
-
-    mutating func release() {
-        kfree(base)
-        base = nil
-        bytes = 0
-        capacity = 0
-        count = 0
-    }
-
-    /// The strings, in order.
-    func forEach(_ body: (ByteString) -> Void) {
-        guard let b = base else { return }
-        var off = 0
-        while off < bytes {
-            let s = ByteString(cString: UnsafePointer((b + off).assumingMemoryBound(to: UInt8.self)), limit: bytes - off)
-            body(s)
-            off += s.count + 1
-        }
-    }
-}
-
-/// count(): the number of pointers before the NULL in a user vector.
-/// A NULL vector is empty (Linux treats a NULL argv or envp as {}).
-func count_user_vector(_ vec: UInt64) -> Int {
-    if vec == 0 { return 0 }
-    var n = 0
-    while true {
-        guard let p = get_user_u64(vec + UInt64(n * 8)) else { return Errno.EFAULT.negated }
-        if p == 0 { return n }
-        n += 1
-        if n > MAX_ARG_STRINGS { return Errno.E2BIG.negated }
-    }
-}
-
-/// copy_strings(): `n` strings from a user vector into `buf`.
-func copy_strings(_ buf: inout ArgBuffer, userVector vec: UInt64, count n: Int) -> Int {
-    for i in 0..<n {
-        guard let p = get_user_u64(vec + UInt64(i * 8)) else { return Errno.EFAULT.negated }
-        let len = strnlen_user(p, MAX_ARG_STRLEN + 1)   // includes the NUL; 0 on a fault
-        if len <= 0 { return Errno.EFAULT.negated }
-        if len > MAX_ARG_STRLEN { return Errno.E2BIG.negated }
-        if buf.bytes + len > ARG_MAX_TOTAL { return Errno.E2BIG.negated }
-        let r = buf.appendUser(p, len: len)
-        if r < 0 { return r }
-    }
-    return 0
-}
-
-// MARK: - ELF
-
-private let ET_EXEC: UInt16 = 2, ET_DYN: UInt16 = 3
-private let EM_X86_64: UInt16 = 62
-private let PT_LOAD: UInt32 = 1, PT_INTERP: UInt32 = 3, PT_PHDR: UInt32 = 6
-private let PF_X: UInt32 = 1, PF_W: UInt32 = 2, PF_R: UInt32 = 4
-
-private let AT_NULL: UInt64 = 0, AT_PHDR: UInt64 = 3, AT_PHENT: UInt64 = 4, AT_PHNUM: UInt64 = 5
-private let AT_PAGESZ: UInt64 = 6, AT_BASE: UInt64 = 7, AT_FLAGS: UInt64 = 8, AT_ENTRY: UInt64 = 9
-private let AT_UID: UInt64 = 11, AT_EUID: UInt64 = 12, AT_GID: UInt64 = 13, AT_EGID: UInt64 = 14
-private let AT_PLATFORM: UInt64 = 15, AT_HWCAP: UInt64 = 16, AT_CLKTCK: UInt64 = 17
-private let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_EXECFN: UInt64 = 31
-
-/// What load_elf_binary() built.
+/// What load_elf_binary() built: the new address space (one user, not yet
+/// loaded in CR3), the first user RIP and the first user RSP (at argc).
 struct ElfImage {
     var mm: MMStruct? = nil
     var entry: UInt64 = 0
     var sp: UInt64 = 0
 }
 
-private struct ProgramHeader {
-    var type: UInt32, flags: UInt32, offset: UInt64, vaddr: UInt64, filesz: UInt64, memsz: UInt64
+/// Little-endian field reads from the image; callers check the bounds.
+private func rd16(_ b: ByteString, _ off: Int) -> UInt16 { UInt16(b[off]) | UInt16(b[off + 1]) << 8 }
+private func rd32(_ b: ByteString, _ off: Int) -> UInt32 { UInt32(rd16(b, off)) | UInt32(rd16(b, off + 2)) << 16 }
+private func rd64(_ b: ByteString, _ off: Int) -> UInt64 { UInt64(rd32(b, off)) | UInt64(rd32(b, off + 4)) << 32 }
+
+/// One program header.
+private struct Phdr {
+    let type: UInt32, flags: UInt32
+    let offset: UInt64, vaddr: UInt64, filesz: UInt64, memsz: UInt64, align: UInt64
+
+    init(_ image: ByteString, _ at: Int) {
+        type = rd32(image, at); flags = rd32(image, at + 4)
+        offset = rd64(image, at + 8); vaddr = rd64(image, at + 16)
+        filesz = rd64(image, at + 32); memsz = rd64(image, at + 40); align = rd64(image, at + 48)
+    }
+
+    var prot: UInt64 {
+        (flags & PF_R != 0 ? PROT_READ : 0) | (flags & PF_W != 0 ? PROT_WRITE : 0) | (flags & PF_X != 0 ? PROT_EXEC : 0)
+    }
 }
 
-private func phdr(_ f: ByteString, _ at: Int) -> ProgramHeader {
-    func u32(_ o: Int) -> UInt32 { var v: UInt32 = 0; for i in 0..<4 { v |= UInt32(f[at + o + i]) << UInt32(8 * i) }; return v }
-    func u64(_ o: Int) -> UInt64 { var v: UInt64 = 0; for i in 0..<8 { v |= UInt64(f[at + o + i]) << UInt64(8 * i) }; return v }
-    return ProgramHeader(type: u32(0), flags: u32(4), offset: u64(8), vaddr: u64(16), filesz: u64(32), memsz: u64(40))
+/// get_random_bytes() for AT_RANDOM: a deterministic xorshift stream (there
+/// is no entropy source; reproducible runs are worth more here).
+private var atRandomState: UInt64 = 0x2545_f491_4f6c_dd1d
+private func next_random() -> UInt64 {
+    atRandomState ^= atRandomState << 13
+    atRandomState ^= atRandomState >> 7
+    atRandomState ^= atRandomState << 17
+    return atRandomState
 }
 
-private func le16(_ f: ByteString, _ o: Int) -> UInt16 { UInt16(f[o]) | UInt16(f[o + 1]) << 8 }
-private func le64(_ f: ByteString, _ o: Int) -> UInt64 { var v: UInt64 = 0; for i in 0..<8 { v |= UInt64(f[o + i]) << UInt64(8 * i) }; return v }
-
-/// A deterministic stand-in for get_random_bytes() (AT_RANDOM, stack canaries).
-private var randomState: UInt64 = 0x2545_F491_4F6C_DD1D
-private func random64() -> UInt64 {
-    randomState ^= randomState << 13; randomState ^= randomState >> 7; randomState ^= randomState << 17
-    return randomState
-}
-
-/// load_elf_binary(): -ENOEXEC for anything that is not a static x86-64
-/// executable; otherwise 0 and `image` holds the new address space.
-func load_elf_binary(_ file: ByteString, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
+/// load_elf_binary(): validate `file` (the whole executable), build a new mm
+/// with its segments, brk, and a stack holding argv, envp, execfn and the
+/// auxv. Returns 0 with `image` filled in, or -errno with `image` untouched:
+/// -ENOEXEC (not an x86-64 ELF executable we can run), -EINVAL (bad segment
+/// sizes), -EIO (segments beyond the end of the file), -ENOENT (a dynamic
+/// executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
+func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
                      into image: inout ElfImage) -> Int {
-    guard file.count >= 64, file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,
-          file[4] == 2, file[5] == 1 else { return Errno.ENOEXEC.negated }       // ELFCLASS64, little endian
-    let type = le16(file, 16)
-    guard type == ET_EXEC || type == ET_DYN, le16(file, 18) == EM_X86_64 else { return Errno.ENOEXEC.negated }
-    let entry = le64(file, 24)
-    let phoff = Int(le64(file, 32))
-    let phentsize = Int(le16(file, 54)), phnum = Int(le16(file, 56))
-    guard phentsize == 56, phnum > 0, phnum <= 64, phoff > 0, phoff + phnum * 56 <= file.count else {
-        return Errno.ENOEXEC.negated
-    }
-    for i in 0..<phnum where phdr(file, phoff + i * 56).type == PT_INTERP {
-        return Errno.ENOEXEC.negated          // dynamic executables need ld.so: not here
-    }
-    guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
-    var ok = false
-    defer { if !ok { mmput(mm) } }
+    // The header, as load_elf_binary() checks it.
+    guard file.count >= ELF64_EHDR_SIZE,
+          file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,   // ELFMAG
+          file[4] == 2,                                    // ELFCLASS64
+          file[5] == 1 else { return Errno.ENOEXEC.negated } // ELFDATA2LSB
+    let type = rd16(file, 16)
+    guard type == ET_EXEC || type == ET_DYN, rd16(file, 18) == EM_X86_64 else { return Errno.ENOEXEC.negated }
+    let entry = rd64(file, 24), phoff = rd64(file, 32)
+    let phentsize = Int(rd16(file, 54)), phnum = Int(rd16(file, 56))
+    // load_elf_phdrs(): the table must be sane and at most one page.
+    guard phentsize == ELF64_PHDR_SIZE, phnum >= 1, phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return Errno.ENOEXEC.negated }
+    guard phoff <= UInt64(file.count), UInt64(phnum * ELF64_PHDR_SIZE) <= UInt64(file.count) - phoff else { return Errno.EIO.negated }
+    let ph0 = Int(phoff)
 
-    var loadBias: UInt64 = 0
-    if type == ET_DYN { loadBias = 0x5555_5555_4000 }    // static-pie: ELF_ET_DYN_BASE
-    var highest: UInt64 = 0
-    var phdrAddr: UInt64 = 0
-    var lowestVaddr = UInt64.max
+    // First pass: interpreter, stack executability, extent, alignment.
+    var execStack = false
+    var lo = UInt64.max, hi: UInt64 = 0, maxAlign = PAGE_SIZE
+    var nLoad = 0
     for i in 0..<phnum {
-        let ph = phdr(file, phoff + i * 56)
-        if ph.type == PT_PHDR { phdrAddr = ph.vaddr + loadBias }
+        let ph = Phdr(file, ph0 + i * ELF64_PHDR_SIZE)
+        if ph.type == PT_INTERP { return Errno.ENOENT.negated }
+        if ph.type == PT_GNU_STACK { execStack = ph.flags & PF_X != 0 }
         guard ph.type == PT_LOAD else { continue }
-        guard ph.filesz <= ph.memsz, ph.offset &+ ph.filesz <= UInt64(file.count),
-              ph.vaddr &+ loadBias &+ ph.memsz < TASK_SIZE else { return Errno.ENOEXEC.negated }
-        let va = ph.vaddr + loadBias
-        lowestVaddr = min(lowestVaddr, va)
-        var start = page_align_down(va)
-        let end = page_align_up(va + ph.memsz)
-        // A page shared with the previous segment stays that segment's.
-        if start < highest { start = highest }
-        if end > start {
-            var prot: UInt64 = 0
-            if ph.flags & PF_R != 0 { prot |= PROT_READ }
-            if ph.flags & PF_W != 0 { prot |= PROT_WRITE }
-            if ph.flags & PF_X != 0 { prot |= PROT_EXEC }
-            let r = do_mmap(mm, start, end - start, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)
-            if r < 0 { return r }
-        }
-        if ph.filesz > 0 {
-            let src = file.slice(Int(ph.offset), Int(ph.offset + ph.filesz))
-            guard let base = src.base,
-                  access_remote_vm(mm, va, UnsafeMutableRawPointer(mutating: base), Int(ph.filesz), write: true) else {
-                return Errno.ENOMEM.negated
-            }
-        }
-        highest = max(highest, end)
+        if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return Errno.EINVAL.negated }
+        if ph.filesz > 0 && (ph.offset > UInt64(file.count) || ph.filesz > UInt64(file.count) - ph.offset) { return Errno.EIO.negated }
+        if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return Errno.EINVAL.negated }
+        lo = min(lo, page_align_down(ph.vaddr))
+        hi = max(hi, page_align_up(ph.vaddr + ph.memsz))
+        if ph.align > maxAlign && ph.align & (ph.align - 1) == 0 { maxAlign = ph.align }
+        nLoad += 1
     }
-    guard highest > 0 else { return Errno.ENOEXEC.negated }
-    if phdrAddr == 0 { phdrAddr = lowestVaddr + UInt64(phoff) }
-    mm.startBrk = highest
-    mm.brk = highest
+    if nLoad == 0 { return Errno.ENOEXEC.negated }
 
-    // The stack area.
-    let stackBottom = STACK_TOP - STACK_SIZE_MAX
-    let r = do_mmap(mm, stackBottom, STACK_SIZE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN)
-    if r < 0 { return r }
-    mm.startStack = STACK_TOP
+    // Linux 5.18+ (do_execveat_common): an empty argv becomes { "" }, so
+    // that argv[0] always exists. Done here too in case the caller did not.
+    var argvStorage = ArgBuffer()
+    defer { argvStorage.release() }
+    var argv = argvIn
+    if argv.count == 0 {
+        guard argvStorage.append(ByteString.empty) else { return Errno.ENOMEM.negated }
+        argv = argvStorage
+    }
+    // Everything that goes on the stack must fit the argument space.
+    let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
+    if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
 
-    guard let sp = create_elf_tables(mm, argv: argv, envp: envp, execfn: execfn, entry: entry + loadBias,
-                                     phdr: phdrAddr, phnum: UInt64(phnum)) else { return Errno.ENOMEM.negated }
-    ok = true
-    image = ElfImage(mm: mm, entry: entry + loadBias, sp: sp)
+    guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
+    let r = elf_map_segments(mm, file, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
+    if r.err != 0 {
+        mmput(mm)
+        return r.err
+    }
+    let sp = create_elf_tables(mm, file, ph0, phnum, bias: r.bias, entry: entry &+ r.bias,
+                               argv: argv, envp: envp, execfn: execfn)
+    guard sp != 0 else {
+        mmput(mm)
+        return Errno.ENOMEM.negated
+    }
+    image = ElfImage(mm: mm, entry: entry &+ r.bias, sp: sp)
     return 0
 }
 
-/// Writes `len` bytes into the new mm just below `p`, returning the new `p`.
-private func pushBytes(_ mm: MMStruct, _ p: inout UInt64, _ src: UnsafeRawPointer, _ len: Int) -> Bool {
-    p -= UInt64(len)
-    return access_remote_vm(mm, p, UnsafeMutableRawPointer(mutating: src), len, write: true)
+/// Maps and fills the PT_LOAD segments, sets the code/data/brk fields and
+/// makes the stack area. Returns the load bias, or err = -errno.
+private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, type: UInt16,
+                              lo: UInt64, hi: UInt64, maxAlign: UInt64, execStack: Bool) -> (bias: UInt64, err: Int) {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    var bias: UInt64 = 0
+    if type == ET_DYN {
+        // A static PIE (no interpreter) goes where mmap would put the whole
+        // image, unless it asks for more than page alignment (Linux 6.x).
+        if maxAlign > PAGE_SIZE {
+            bias = (ELF_ET_DYN_BASE & ~(maxAlign - 1)) &- lo
+        } else {
+            let at = get_unmapped_area(mm, 0, hi - lo, 0)
+            if at < 0 { return (0, at) }
+            bias = UInt64(at) &- lo
+        }
+    }
+    var startCode = UInt64.max, endCode: UInt64 = 0, startData: UInt64 = 0, endData: UInt64 = 0, elfBrk: UInt64 = 0
+    for i in 0..<phnum {
+        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+        guard ph.type == PT_LOAD, ph.memsz > 0 else { continue }
+        let vaddr = ph.vaddr &+ bias
+        let mapStart = page_align_down(vaddr), mapEnd = page_align_up(vaddr + ph.memsz)
+        let m = __do_mmap(mm, mapStart, mapEnd - mapStart, ph.prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, extra: .exe)
+        if m < 0 { return (0, m) }
+        // The file bytes each page shows: from the page-aligned offset up to
+        // the end of the file data (the bss part of the last page is zeroed,
+        // padzero) or, without bss, to the end of that page in the file.
+        let fileStart = page_align_down(ph.offset)
+        let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
+                                           : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
+        var va = mapStart
+        while va < mapEnd {
+            let fo = fileStart + (va - mapStart)
+            if ph.filesz > 0 && fo < fileEnd {
+                guard let frame = __get_page_for_write(mm, va), let src = image.base else { return (0, Errno.ENOMEM.negated) }
+                let n = Int(min(PAGE_SIZE, fileEnd - fo))
+                frame.pointer.copyMemory(from: UnsafeRawPointer(src + Int(fo)), byteCount: n)
+                if n < Int(PAGE_SIZE) {
+                    (frame.pointer + n).initializeMemory(as: UInt8.self, repeating: 0, count: Int(PAGE_SIZE) - n)
+                }
+            }
+            va += PAGE_SIZE
+        }
+        if ph.flags & PF_X != 0 && vaddr < startCode { startCode = vaddr }
+        if startData < vaddr { startData = vaddr }
+        let fend = vaddr + ph.filesz
+        if ph.flags & PF_X != 0 && endCode < fend { endCode = fend }
+        if endData < fend { endData = fend }
+        elfBrk = max(elfBrk, vaddr + ph.memsz)
+    }
+    mm.startCode = startCode == UInt64.max ? 0 : startCode
+    mm.endCode = endCode
+    mm.startData = startData
+    mm.endData = endData
+    // A static PIE sits in the mmap area, where a growing heap would soon
+    // collide with the next mapping: Linux (6.x, CONFIG_COMPAT_BRK off, as
+    // distributions build it) moves its brk to the unused ELF_ET_DYN_BASE.
+    if type == ET_DYN { elfBrk = ELF_ET_DYN_BASE }
+    mm.startBrk = page_align_up(elfBrk)
+    mm.brk = mm.startBrk
+
+    // The stack: Linux starts with a small area below STACK_TOP and grows it
+    // on faults below; we make the whole RLIMIT_STACK (8 MiB) one
+    // demand-zero VM_GROWSDOWN area at once, which looks the same to a
+    // program that stays within the limit.
+    let prot = RW | (execStack ? PROT_EXEC : 0)
+    let s = __do_mmap(mm, STACK_TOP - STACK_SIZE_MAX, STACK_SIZE_MAX, prot,
+                      MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, extra: .stack)
+    if s < 0 { return (0, s) }
+    return (bias, 0)
 }
 
-private func put64(_ mm: MMStruct, _ addr: UInt64, _ v: UInt64) -> Bool {
-    var x = v
-    return withUnsafeMutableBytes(of: &x) { access_remote_vm(mm, addr, $0.baseAddress!, 8, write: true) }
+/// Writes `n` bytes at user address `va` of the new mm.
+private func put_stack(_ mm: MMStruct, _ va: UInt64, _ src: UnsafeRawPointer?, _ n: Int) -> Bool {
+    guard n > 0, let s = src else { return n == 0 }
+    return access_remote_vm(mm, va, UnsafeMutableRawPointer(mutating: s), n, write: true)
 }
 
-/// create_elf_tables(): strings, then argc/argv/envp/auxv. Returns the
-/// initial RSP (pointing at argc).
-private func create_elf_tables(_ mm: MMStruct, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
-                               entry: UInt64, phdr: UInt64, phnum: UInt64) -> UInt64? {
+/// The strings (setup_arg_pages's layout) and create_elf_tables(): returns
+/// the initial RSP, or 0 when memory ran out.
+private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, bias: UInt64,
+                               entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> UInt64 {
+    // bprm->p starts one pointer below the top; execfn, then envp, then
+    // argv strings are pushed below it, each list keeping its order.
     var p = STACK_TOP - 8
-    // execfn, then the envp block, then the argv block (each block keeps its
-    // strings in order), as Linux's copy_strings leaves them.
-    var execfnBuf = ArgBuffer()
-    defer { execfnBuf.release() }
-    guard execfnBuf.append(execfn), let eb = execfnBuf.base, pushBytes(mm, &p, eb, execfnBuf.bytes) else { return nil }
+    p -= UInt64(execfn.count + 1)
     let execfnAddr = p
-    if let b = envp.base, envp.bytes > 0 { guard pushBytes(mm, &p, b, envp.bytes) else { return nil } }
+    guard put_stack(mm, p, execfn.base.map { UnsafeRawPointer($0) }, execfn.count) else { return 0 }
+    // (the NUL after it is already zero: fresh stack pages are zeroed)
+    p -= UInt64(envp.bytes)
     let envStart = p
-    if let b = argv.base, argv.bytes > 0 { guard pushBytes(mm, &p, b, argv.bytes) else { return nil } }
+    guard put_stack(mm, p, envp.raw.baseAddress, envp.bytes) else { return 0 }
+    p -= UInt64(argv.bytes)
     let argStart = p
-    mm.argStart = argStart; mm.argEnd = envStart; mm.envStart = envStart; mm.envEnd = execfnAddr
+    guard put_stack(mm, p, argv.raw.baseAddress, argv.bytes) else { return 0 }
+    mm.startStack = p
+    mm.argStart = argStart; mm.argEnd = argStart + UInt64(argv.bytes)
+    mm.envStart = envStart; mm.envEnd = envStart + UInt64(envp.bytes)
 
-    p &= ~15
-    var platform: (UInt64) = 0x0034_365f_3638_78    // "x86_64\0"
-    guard withUnsafeBytes(of: &platform, { pushBytes(mm, &p, $0.baseAddress!, 7) }) else { return nil }
+    // create_elf_tables()
+    p &= ~15                                   // arch_align_stack()
+    let platform: StaticString = "x86_64"       // ELF_PLATFORM: utsname()->machine
+    p -= UInt64(platform.utf8CodeUnitCount + 1)
     let platformAddr = p
-    var rand = (random64(), random64())
-    guard withUnsafeBytes(of: &rand, { pushBytes(mm, &p, $0.baseAddress!, 16) }) else { return nil }
+    guard put_stack(mm, p, UnsafeRawPointer(platform.utf8Start), platform.utf8CodeUnitCount) else { return 0 }
+    p -= 16
     let randomAddr = p
+    var rnd = (next_random(), next_random())
+    guard withUnsafeBytes(of: &rnd, { put_stack(mm, randomAddr, $0.baseAddress, 16) }) else { return 0 }
 
-    // Key/value pairs, no allocation (an array literal would never be freed).
-    let auxv: InlineArray<38, UInt64> = [
-        AT_HWCAP, UInt64(cpuid_1_edx()), AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
-        AT_PHDR, phdr, AT_PHENT, 56, AT_PHNUM, phnum, AT_BASE, 0, AT_FLAGS, 0,
-        AT_ENTRY, entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_SECURE, 0,
-        AT_RANDOM, randomAddr, AT_HWCAP2, 0, AT_EXECFN, execfnAddr, AT_PLATFORM, platformAddr,
-        AT_NULL, 0,
-    ]
-    let words = 1 + argv.count + 1 + envp.count + 1 + auxv.count
-    var sp = (p - UInt64(words * 8)) & ~15
-    let rsp = sp
-    guard put64(mm, sp, UInt64(argv.count)) else { return nil }
-    sp += 8
-    var failed = false
-    var strAddr = argStart
-    argv.forEach { s in
-        if !put64(mm, sp, strAddr) { failed = true }
-        sp += 8; strAddr += UInt64(s.count + 1)
+    // AT_PHDR: where the program headers sit in memory (inside the segment
+    // that maps them from the file).
+    var phdrAddr: UInt64 = 0
+    let phoff = UInt64(ph0)
+    for i in 0..<phnum {
+        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+        if ph.type == PT_LOAD && ph.offset <= phoff && phoff < ph.offset + ph.filesz {
+            phdrAddr = phoff - ph.offset + ph.vaddr + bias
+            break
+        }
     }
-    guard !failed, put64(mm, sp, 0) else { return nil }
-    sp += 8
-    strAddr = envStart
-    envp.forEach { s in
-        if !put64(mm, sp, strAddr) { failed = true }
-        sp += 8; strAddr += UInt64(s.count + 1)
+    var auxv = InlineArray<40, UInt64>(repeating: 0)
+    var na = 0
+    func aux(_ id: UInt64, _ v: UInt64) { auxv[na] = id; auxv[na + 1] = v; na += 2 }
+    aux(AT_HWCAP, UInt64(cpuid_1_edx()))
+    aux(AT_PAGESZ, PAGE_SIZE)
+    aux(AT_CLKTCK, 100)
+    aux(AT_PHDR, phdrAddr)
+    aux(AT_PHENT, UInt64(ELF64_PHDR_SIZE))
+    aux(AT_PHNUM, UInt64(phnum))
+    aux(AT_BASE, 0)
+    aux(AT_FLAGS, 0)
+    aux(AT_ENTRY, entry)
+    aux(AT_UID, 0); aux(AT_EUID, 0); aux(AT_GID, 0); aux(AT_EGID, 0)
+    aux(AT_SECURE, 0)
+    aux(AT_RANDOM, randomAddr)
+    aux(AT_HWCAP2, 0)
+    aux(AT_EXECFN, execfnAddr)
+    aux(AT_PLATFORM, platformAddr)
+    aux(AT_NULL, 0)
+
+    // sp = STACK_ROUND(p - auxv words, argc + argv[] + NULL + envp[] + NULL)
+    let items = (argv.count + 1) + (envp.count + 1) + 1
+    let sp = (p - UInt64(na) * 8 - UInt64(items) * 8) & ~15
+    let words = items + na
+    guard let tbl = kmalloc(words * 8)?.assumingMemoryBound(to: UInt64.self) else { return 0 }
+    var w = 0
+    tbl[w] = UInt64(argv.count); w += 1
+    // One pointer per string: at the start, and after every NUL but the last.
+    // (No array literal here: an Array would be allocated and never freed.)
+    func pointers(_ list: UnsafeRawBufferPointer, _ base: UInt64) {
+        var start = 0
+        for j in 0..<list.count where list[j] == 0 {
+            tbl[w] = base + UInt64(start); w += 1
+            start = j + 1
+        }
+        tbl[w] = 0; w += 1
     }
-    guard !failed, put64(mm, sp, 0) else { return nil }
-    sp += 8
-    for i in 0..<auxv.count {
-        guard put64(mm, sp, auxv[i]) else { return nil }
-        sp += 8
-    }
-    return rsp
+    pointers(argv.raw, argStart)
+    pointers(envp.raw, envStart)
+    for i in 0..<na { tbl[w] = auxv[i]; w += 1 }
+    let ok = put_stack(mm, sp, UnsafeRawPointer(tbl), words * 8)
+    kfree(UnsafeMutableRawPointer(tbl))
+    return ok ? sp : 0
 }

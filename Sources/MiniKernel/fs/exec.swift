@@ -1,4 +1,5 @@
-// execve(2). Linux: fs/exec.c.
+// execve(2) and its argument handling. Linux: fs/exec.c (do_execveat_common,
+// bprm_execve, count, copy_strings, valid_arg_len, bprm_stack_limits).
 //
 // The order is Linux's, and it is what user programs can observe: the file
 // is found first (a missing one is -ENOENT even if argv is bad), then the
@@ -7,6 +8,14 @@
 // to the old program. After that is the point of no return: the old address
 // space is dropped (completing a vfork parent's wait), and the task returns
 // to user mode at the new entry point.
+//
+// Linux copies argv and envp straight into the pages of the new stack while
+// the old mm is still alive. We copy them into the kernel first — one
+// kmalloc'd block of NUL-separated strings per list, an `ArgBuffer` — because
+// the new mm does not exist yet when the old one's memory must be read, and
+// the old one is gone by the time the new stack is written (binfmt_elf.swift
+// lays them out). A plain struct over one raw block (no Array, no String):
+// exec runs once per process and must not leak.
 
 import CShim
 
@@ -112,4 +121,132 @@ func sys_execve(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     if n >= PATH_MAX { return Errno.ENAMETOOLONG.negated }
     let path = ByteString(UnsafePointer(buf.assumingMemoryBound(to: UInt8.self)), count: n)
     return do_execve(path, argvAddr: regs.arg1, envpAddr: regs.arg2, regs: regs)
+}
+
+// MARK: - Argument strings
+
+/// MAX_ARG_STRLEN: one string may be at most 32 pages, NUL included.
+let MAX_ARG_STRLEN = 32 * Int(PAGE_SIZE)
+/// MAX_ARG_STRINGS.
+let MAX_ARG_STRINGS = 0x7fff_ffff
+/// The room for strings plus pointers: RLIMIT_STACK / 4 (8 MiB / 4), as
+/// bprm_stack_limits() computes with the default stack limit.
+let ARG_SPACE_LIMIT = Int(STACK_SIZE_MAX / 4)
+
+/// argv or envp in kernel memory: `count` strings, each followed by its NUL,
+/// packed in `bytes` bytes of one kmalloc block. The owner calls
+/// `release()` exactly once.
+struct ArgBuffer {
+    private(set) var base: UnsafeMutableRawPointer? = nil
+    private(set) var bytes = 0
+    private(set) var count = 0
+    private var capacity = 0
+
+    init() {}
+
+    /// Room for `extra` more bytes; false when memory or the argument space runs out.
+    private mutating func reserve(_ extra: Int) -> Bool {
+        let need = bytes + extra
+        if need <= capacity { return true }
+        if need > ARG_SPACE_LIMIT { return false }
+        var cap = max(capacity, 256)
+        while cap < need { cap *= 2 }
+        guard let fresh = kmalloc(cap) else { return false }
+        if let old = base {
+            fresh.copyMemory(from: UnsafeRawPointer(old), byteCount: bytes)
+            kfree(old)
+        }
+        base = fresh
+        capacity = cap
+        return true
+    }
+
+    /// Appends one string (given without its NUL). False on -ENOMEM / -E2BIG.
+    mutating func append(_ s: ByteString) -> Bool {
+        guard s.count + 1 <= MAX_ARG_STRLEN, reserve(s.count + 1), let b = base else { return false }
+        for i in 0..<s.count { b.storeBytes(of: s[i], toByteOffset: bytes + i, as: UInt8.self) }
+        b.storeBytes(of: 0, toByteOffset: bytes + s.count, as: UInt8.self)
+        bytes += s.count + 1
+        count += 1
+        return true
+    }
+
+    mutating func append(_ s: StaticString) -> Bool {
+        append(ByteString(s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Appends a string from user memory, `len` bytes including its NUL
+    /// (as strnlen_user measured it). 0, -EFAULT or -E2BIG.
+    mutating func appendUser(_ addr: UInt64, len: Int) -> Int {
+        guard len > 0, reserve(len), let b = base else { return Errno.E2BIG.negated }
+        guard copy_from_user(b + bytes, addr, len) else { return Errno.EFAULT.negated }
+        b.storeBytes(of: 0, toByteOffset: bytes + len - 1, as: UInt8.self)   // it may have changed under us
+        bytes += len
+        count += 1
+        return 0
+    }
+
+    /// The strings, in order.
+    func forEach(_ body: (ByteString) -> Void) {
+        guard let b = base else { return }
+        var off = 0
+        while off < bytes {
+            let s = ByteString(cString: UnsafePointer((b + off).assumingMemoryBound(to: UInt8.self)), limit: bytes - off)
+            body(s)
+            off += s.count + 1
+        }
+    }
+
+    /// The i-th string (without its NUL). O(n).
+    func string(_ i: Int) -> ByteString {
+        var k = 0
+        var found = ByteString.empty
+        forEach { s in
+            if k == i { found = s }
+            k += 1
+        }
+        return found
+    }
+
+    /// The packed strings as they go onto the new stack.
+    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0) }, count: bytes) }
+
+    mutating func release() {
+        kfree(base)
+        base = nil
+        bytes = 0
+        capacity = 0
+        count = 0
+    }
+}
+
+/// count(): how many pointers come before the NULL in the user array at
+/// `vec` (0 for a NULL array, which Linux accepts), or -EFAULT / -E2BIG.
+/// Linux counts argv and then envp before copying any string, so a bad envp
+/// array is -EFAULT even when an argv string is too long.
+func count_user_vector(_ vec: UInt64) -> Int {
+    if vec == 0 { return 0 }
+    var n = 0
+    while true {
+        guard let p = get_user_u64(vec &+ UInt64(n) &* 8) else { return Errno.EFAULT.negated }
+        if p == 0 { return n }
+        n += 1
+        if n >= MAX_ARG_STRINGS { return Errno.E2BIG.negated }
+    }
+}
+
+/// copy_strings(): the first `n` strings of the user array at `vec` appended
+/// to `buf`. 0, or -EFAULT (a bad pointer or string), -E2BIG (a string over
+/// MAX_ARG_STRLEN, or strings and pointers over the argument space), -ENOMEM.
+func copy_strings(_ buf: inout ArgBuffer, userVector vec: UInt64, count n: Int) -> Int {
+    for i in 0..<max(n, 0) {
+        guard let p = get_user_u64(vec &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
+        let len = strnlen_user(p, MAX_ARG_STRLEN)   // includes the NUL; 0 on a fault
+        if len == 0 { return Errno.EFAULT.negated }
+        if len > MAX_ARG_STRLEN { return Errno.E2BIG.negated }   // valid_arg_len()
+        if buf.bytes + len + (n + 1) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
+        let r = buf.appendUser(p, len: len)
+        if r < 0 { return r }
+    }
+    return 0
 }

@@ -170,9 +170,21 @@ private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
     return true
 }
 
+/// follow_page(): the frame mapped at user address `va` in `mm` without
+/// faulting anything in or changing any entry (nil when nothing is mapped
+/// there). Takes the lock. For identities (a futex key on shared memory,
+/// whose frames exist from mmap on), not for access.
+func follow_page_frame(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    guard va < TASK_SIZE, let pte = pte_offset(mm, page_align_down(va), create: false) else { return nil }
+    return pte_frame(pte.pointee)
+}
+
 /// The frame behind a user page, faulted in for writing whatever the area's
 /// permissions (FOLL_FORCE, as ptrace and exec's own stack writes use), with
 /// copy-on-write broken so the caller may write it. nil outside every area.
+/// The caller holds mm.mmapLock (access_remote_vm is the locked form).
 func __get_page_for_write(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
     guard let vma = find_vma(mm, va), vma.start <= va,
           let pte = pte_offset(mm, page_align_down(va), create: true) else { return nil }

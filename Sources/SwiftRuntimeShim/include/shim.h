@@ -181,3 +181,8 @@ static inline uint32_t cpuid_1_edx(void) {
     __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
     return d;
 }
+
+/* Self-tests only (Sources/Boot/ktest_user.asm): a short excursion to ring 3. */
+uint64_t ktest_enter_user(uint64_t rip, uint64_t rsp, uint64_t a0, uint64_t a1);
+extern char ktest_user_resume[];
+static inline uint64_t sym_ktest_user_resume(void) { return (uint64_t)ktest_user_resume; }

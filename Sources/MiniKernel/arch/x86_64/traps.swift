@@ -161,8 +161,10 @@ func do_user_trap(_ regs: UnsafeMutablePointer<PtRegs>, vector: Int) {
 
 /// The end of every interrupt and exception: on the way back to user mode,
 /// the same work as after a system call (reschedule, signals).
+/// (Before the scheduler runs there is no task to do it for: only the mm
+/// self-tests visit user mode then, see arch/x86_64/mm/fault_test.swift.)
 func irq_exit(_ regs: UnsafeMutablePointer<PtRegs>) {
-    if regs.pointee.user_mode { exit_to_user_mode(regs) }
+    if regs.pointee.user_mode && scheduler_running { exit_to_user_mode(regs) }
 }
 
 /// For oops reports: who was running.

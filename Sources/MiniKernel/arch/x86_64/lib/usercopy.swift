@@ -12,12 +12,14 @@
 
 import CShim
 
-/// access_ok(): [addr, addr+size) lies wholly in user space.
+/// access_ok(): [addr, addr+size) lies wholly in user space, and `addr`
+/// itself is a user address even when size is 0 (Linux's valid_user_address:
+/// write(fd, kernel_address, 0) is -EFAULT, write(fd, (void *)1, 0) is 0).
+/// System calls that Linux checks up front (read, write, ...) call it first.
 @inline(__always)
 func access_ok(_ addr: UInt64, _ size: Int) -> Bool {
     guard size >= 0 else { return false }
-    let s = UInt64(size)
-    return s <= TASK_SIZE && addr <= TASK_SIZE - s
+    return addr < TASK_SIZE && UInt64(size) <= TASK_SIZE - addr
 }
 
 /// copy_from_user(): `n` bytes from user `src` into kernel `dst`. False if
@@ -43,10 +45,11 @@ func clear_user(_ dst: UInt64, _ n: Int) -> Bool {
 }
 
 /// strncpy_from_user(): copy a NUL-terminated user string into `dst` (room
-/// for `max` bytes). Returns its length without the NUL (the NUL is copied
-/// too), -EFAULT on a bad address, -ENAMETOOLONG when no NUL comes within
-/// `max` bytes (where Linux's strncpy_from_user returns `max` and getname()
-/// turns it into -ENAMETOOLONG; every caller here wants the latter).
+/// for `max` bytes). Linux's contract: the string's length without the NUL
+/// (the NUL is copied too), or `max` when no NUL came within `max` bytes
+/// (then `dst` holds `max` bytes and no terminator: callers that need a
+/// whole string turn that into -ENAMETOOLONG, as getname() does, and
+/// prctl(PR_SET_NAME) just truncates), or -EFAULT on a bad address.
 func strncpy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ max: Int) -> Int {
     if max <= 0 { return 0 }
     guard src < TASK_SIZE, let s = UnsafeRawPointer(bitPattern: UInt(src)) else { return Errno.EFAULT.negated }
@@ -54,9 +57,7 @@ func strncpy_from_user(_ dst: UnsafeMutableRawPointer, _ src: UInt64, _ max: Int
     let limit = min(UInt64(max), TASK_SIZE - src)
     let r = Int(__strncpy_from_user_ll(dst, s, limit))
     if r < 0 { return Errno.EFAULT.negated }
-    if UInt64(r) == limit {
-        return limit < UInt64(max) ? Errno.EFAULT.negated : Errno.ENAMETOOLONG.negated
-    }
+    if UInt64(r) == limit && limit < UInt64(max) { return Errno.EFAULT.negated }
     return r
 }
 

@@ -18,15 +18,23 @@
 
 import CShim
 
+/// Self-tests only: called instead of force_sig_fault_segv() for a user
+/// fault nothing resolved (mm_user_faults uses it to end a ring-3 excursion).
+var ktest_user_fault_hook: (@convention(c) (UnsafeMutablePointer<PtRegs>, UInt64, UInt64) -> Void)? = nil
+
 func handle_page_fault(_ regs: UnsafeMutablePointer<PtRegs>, _ ec: PFErrorCode, _ address: UInt64) -> Bool {
     if regs.pointee.user_mode {
-        if let mm = current_mm(), handle_mm_fault(mm, address, ec) { return true }
+        if let mm = mm_of_current(), handle_mm_fault(mm, address, ec) { return true }
+        if let hook = ktest_user_fault_hook {
+            hook(regs, address, ec.rawValue)
+            return true
+        }
         force_sig_fault_segv(address)
         return true
     }
     // Kernel mode.
     guard address < TASK_SIZE, !ec.contains(.reserved),
           search_exception_tables(regs.pointee.rip) != nil,
-          let mm = current_mm() else { return false }
+          let mm = mm_of_current() else { return false }
     return handle_mm_fault(mm, address, ec)
 }
