@@ -35,16 +35,17 @@ public func start_kernel(_ startInfo: UInt32) {
     paging_init()
     populate_rootfs(listEntries: kernel_params.rdlist)
 
+    pidmap_init()
+    thread_stack_cache_init()
+    syscall_tables_init()
+    syscall_init()
+
     if kernel_params.ktest {
         let ok = kunit_run_all(filter: kernel_params.ktestFilter)
         machine_power_off(code: ok ? .success : .testsFailed)
     }
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
-    pidmap_init()
-    thread_stack_cache_init()
-    syscall_tables_init()
-    syscall_init()
     let idle = sched_init()
     setup_local_apic()
     apic_timer_init()

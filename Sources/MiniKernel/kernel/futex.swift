@@ -42,7 +42,8 @@ private func get_futex_key(_ uaddr: UInt64, private isPrivate: Bool) -> FutexKey
         return FutexKey(word: UInt64(UInt(bitPattern: Unmanaged.passUnretained(mm).toOpaque())), offset: uaddr,
                         mmShared: !isPrivate)
     }
-    guard let frame = __get_page_for_write(mm, uaddr) else { return nil }
+    // Shared anonymous memory is populated at mmap(), so the frame exists.
+    guard let frame = follow_page_frame(mm, uaddr) else { return nil }
     return FutexKey(word: frame.value, offset: uaddr & (PAGE_SIZE - 1))
 }
 
