@@ -22,6 +22,8 @@ static int *volatile bad_pointer = (int *)8;
 #define THREADS 4
 
 static volatile int futex_word;
+/* MAP_SHARED with the parent: the child says "set up" before being killed. */
+static volatile int *child_ready;
 static volatile int ready;
 static int mode;
 
@@ -63,12 +65,17 @@ static int child_main(void)
         while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < THREADS) sys_sched_yield();
         sys_exit_group(10);
         break;
-    case 1: case 3: case 4: for (;;) futex_wait(&futex_word, 0, 0);
+    case 3:
+        while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < THREADS) sys_sched_yield();
+        *child_ready = 1;
+        for (;;) futex_wait(&futex_word, 0, 0);
+    case 1: case 4: for (;;) futex_wait(&futex_word, 0, 0);
     case 2: sys_exit(0);                              /* leader first; the group reports the last code */
     case 5: {
         long c = sys_fork();
         if (c == 0) { struct timespec ts = { 0, 300000000 }; sys_nanosleep(&ts, 0); sys_exit(0); }
         while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < THREADS) sys_sched_yield();
+        *child_ready = 1;
         int st;
         sys_wait4(c, &st, 0, 0);                        /* never returns: SIGTERM ends the group */
         break;
@@ -100,13 +107,17 @@ int main(void)
     /* Orphaned grandchildren (mode 5) come to us in both worlds, native
      * and as pid 1, and are reaped below. */
     sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    child_ready = sys_mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     for (int r = 0; r < ROUNDS; r++) {
         mode = r % 7;
         ready = 0;
+        *child_ready = 0;
         long pid = sys_fork();
         if (pid == 0) sys_exit_group(child_main());
-        if (mode == 3) { struct timespec ts = { 0, 3000000 }; sys_nanosleep(&ts, 0); sys_kill(pid, 9); }
-        if (mode == 5) { struct timespec ts = { 0, 5000000 }; sys_nanosleep(&ts, 0); sys_kill(pid, 15); }
+        if (mode == 3 || mode == 5) {
+            while (!*child_ready) sys_sched_yield();
+            sys_kill(pid, mode == 3 ? 9 : 15);
+        }
         int st = 0;
         long w = sys_wait4(pid, &st, 0, 0);
         int m = mode;
