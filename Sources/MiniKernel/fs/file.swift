@@ -6,13 +6,15 @@
 // CLONE_FILES depend on exactly that shape.
 
 import CShim
+import Synchronization
 
 let NR_OPEN_DEFAULT = 64
 
 final class FilesStruct {
     /// Bit n: descriptor n is open on the console.
     var openFds: UInt64 = 0b111
-    var count = 1
+    /// Tasks sharing the table (CLONE_FILES).
+    let count = Atomic<Int>(1)
     init() {}
 }
 
@@ -25,18 +27,17 @@ func dup_fd(_ old: FilesStruct) -> FilesStruct {
 
 /// put_files_struct(): the last user frees the table.
 func put_files_struct(_ f: FilesStruct) {
-    f.count -= 1
-    if f.count == 0 { kfree_object(f) }
+    if f.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { kfree_object(f) }
 }
 
 /// fs_struct: root and working directory. There is one directory tree and
 /// no chdir yet, so only the sharing is real.
 final class FsStruct {
-    var users = 1
+    /// Tasks sharing it (CLONE_FS).
+    let users = Atomic<Int>(1)
     init() {}
 }
 
 func put_fs_struct(_ fs: FsStruct) {
-    fs.users -= 1
-    if fs.users == 0 { kfree_object(fs) }
+    if fs.users.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { kfree_object(fs) }
 }

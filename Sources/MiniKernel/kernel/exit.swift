@@ -58,7 +58,7 @@
 
 import CShim
 
-/// Init's task, for find_child_reaper() and the init-exit rule.
+/// Init's task: the reaper of last resort, and the task whose death ends the machine.
 var child_reaper: Task? = nil
 
 /// synchronize_group_exit(): the last thread into do_exit() decides the
@@ -79,7 +79,9 @@ private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
 func do_exit(_ code: Int32) -> Never {
     let tsk = current
     // A fault inside do_exit() would come back here; Linux parks the task
-    // rather than tear it down twice (make_task_dead()).
+    // rather than tear it down twice (since 5.17 this check lives in
+    // make_task_dead(), called by the oops path; ours stays here because a
+    // kernel-mode fault panics instead of killing the task).
     if tsk.flags.contains(.exiting) {
         pr_alert("Fixing recursive fault but reboot is needed!")
         tsk.exitState = .dead
@@ -180,12 +182,14 @@ func mm_release(_ tsk: Task) {
         }
         tsk.clearChildTid = 0
     }
-    // complete_vfork_done()
+    // complete_vfork_done(): under the lock a killed parent takes to clear
+    // vfork_done, so that it cannot free the completion while we use it.
     let flags = tasklistLock.lockIrqSave()
-    let done = tsk.vforkDone
-    tsk.vforkDone = nil
+    if let c = tsk.vforkDone {
+        tsk.vforkDone = nil
+        complete(c)
+    }
     tasklistLock.unlockIrqRestore(flags)
-    if let c = done { complete(c) }
 }
 
 func exit_files(_ tsk: Task) {
@@ -292,10 +296,6 @@ private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
             t.realParent = reaper
             t.parent = reaper
             if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t) }
-        }
-        if p.signal.threadHead == nil {      // a zombie leader whose threads are all gone
-            p.realParent = reaper
-            p.parent = reaper
         }
         link_child(p, to: reaper)
         trace_reparent(p, from: father, to: reaper)

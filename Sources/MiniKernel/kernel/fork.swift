@@ -9,6 +9,7 @@
 // a CLONE_VFORK parent then sleeps until the child execs or exits.
 
 import CShim
+import Synchronization
 
 struct CloneFlags: OptionSet {
     let rawValue: UInt64
@@ -66,7 +67,7 @@ private func dup_task_struct(signal: SignalStruct, sighand: SighandStruct) -> Ta
 
 /// free_task(): the last put_task_struct().
 func free_task(_ t: Task) {
-    free_thread_stack(t.stackBase)
+    put_task_stack(t)
     put_signal_struct(t.signal)
     put_sighand(t.sighand)
     nr_tasks -= 1
@@ -109,8 +110,8 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         if !f.contains(.sighand) { put_sighand(sh) }
         error = .ENOMEM; return nil
     }
-    if f.contains(.thread) { sig.usage += 1 }
-    if f.contains(.sighand) { sh.count += 1 }
+    if f.contains(.thread) { sig.usage.add(1, ordering: .relaxed) }
+    if f.contains(.sighand) { sh.count.add(1, ordering: .relaxed) }
     p.comm = parentTask.comm
     p.flags = parentTask.flags.intersection([.kthread]).union(.forkNoExec)
     p.blocked = parentTask.blocked
@@ -122,10 +123,10 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
 
     // copy_files / copy_fs.
     if let files = parentTask.files {
-        if f.contains(.files) { files.count += 1; p.files = files } else { p.files = dup_fd(files) }
+        if f.contains(.files) { files.count.add(1, ordering: .relaxed); p.files = files } else { p.files = dup_fd(files) }
     }
     if let fs = parentTask.fs {
-        if f.contains(.fs) { fs.users += 1; p.fs = fs } else { p.fs = FsStruct() }
+        if f.contains(.fs) { fs.users.add(1, ordering: .relaxed); p.fs = fs } else { p.fs = FsStruct() }
     }
 
     // copy_mm: share the address space (CLONE_VM: vfork, threads) or copy it.
@@ -322,4 +323,14 @@ public func exit_to_user_mode_from_fork(_ regs: UnsafeMutablePointer<PtRegs>) {
     }
     if t === child_reaper { kernel_init(regs) }
     exit_to_user_mode(regs)
+}
+
+/// put_task_stack(): a dead task's stack goes as soon as nothing runs on it
+/// (finish_task_switch), not when the zombie is reaped: a zombie is a
+/// task_struct and a pid, nothing more.
+func put_task_stack(_ t: Task) {
+    guard t.stackBase != 0 else { return }
+    free_thread_stack(t.stackBase)
+    t.stackBase = 0
+    t.stackTop = 0
 }

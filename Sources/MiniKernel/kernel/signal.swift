@@ -23,6 +23,7 @@
 // tasklist_lock → siglock → rq->lock.
 
 import CShim
+import Synchronization
 
 let SIGHUP: Int32 = 1, SIGINT: Int32 = 2, SIGQUIT: Int32 = 3, SIGILL: Int32 = 4, SIGTRAP: Int32 = 5
 let SIGABRT: Int32 = 6, SIGBUS: Int32 = 7, SIGFPE: Int32 = 8, SIGKILL: Int32 = 9, SIGUSR1: Int32 = 10
@@ -168,14 +169,15 @@ struct KSigAction {
 /// sighand_struct: the handler table, shared by CLONE_SIGHAND.
 final class SighandStruct {
     var action = InlineArray<64, KSigAction>(repeating: KSigAction())
-    var count = 1
+    /// Tasks sharing the table (CLONE_SIGHAND); atomic because the last two
+    /// puts may come from different CPUs.
+    let count = Atomic<Int>(1)
     init() {}
     func actionFor(_ sig: Int32) -> KSigAction { action[Int(sig - 1)] }
 }
 
 func put_sighand(_ sh: SighandStruct) {
-    sh.count -= 1
-    if sh.count == 0 { kfree_object(sh) }
+    if sh.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { kfree_object(sh) }
 }
 
 /// signal_struct: what a thread group shares about signals and exit.
@@ -205,8 +207,9 @@ final class SignalStruct {
     var stime: UInt64 = 0
     var cutime: UInt64 = 0
     var cstime: UInt64 = 0
-    /// Tasks pointing at this struct; the last put frees it.
-    var usage = 1
+    /// Tasks pointing at this struct; the last put frees it. Atomic: the
+    /// last puts of a group may run on different CPUs.
+    let usage = Atomic<Int>(1)
 
     init() {}
 }
@@ -216,8 +219,7 @@ final class SignalStruct {
 let siglock = SpinLock(name: "sighand->siglock")
 
 func put_signal_struct(_ sig: SignalStruct) {
-    sig.usage -= 1
-    if sig.usage == 0 {
+    if sig.usage.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
         flush_sigqueue(&sig.sharedPending)
         kfree_object(sig.waitChldExit)
         kfree_object(sig)
@@ -413,14 +415,13 @@ func force_sig_fault(_ sig: Int32, code: Int32 = SEGV_MAPERR, address: UInt64) {
     let flags = siglock.lockIrqSave()
     var act = t.sighand.action[Int(sig - 1)]
     if act.handler == SIG_IGN || t.blocked.contains(sig) {
-        if t.blocked.contains(sig) || act.handler == SIG_IGN {
-            act.handler = SIG_DFL
-            t.sighand.action[Int(sig - 1)] = act
-        }
+        act.handler = SIG_DFL
+        t.sighand.action[Int(sig - 1)] = act
         t.blocked.remove(sig)
     }
-    // Init dies of its own faults too (SIGNAL_UNKILLABLE does not cover them).
-    t.signal.flags.remove(.unkillable)
+    // A fault that will kill kills init too; one with a handler leaves init
+    // as unkillable as it was.
+    if act.handler == SIG_DFL { t.signal.flags.remove(.unkillable) }
     var info = KSigInfo()
     info.signo = sig
     info.code = code
@@ -479,8 +480,13 @@ struct KSignal {
     var action = KSigAction()
 }
 
-/// do_notify_parent_cldstop(): tell the parent its child stopped or continued.
+/// do_notify_parent_cldstop(): tell the parent its child stopped or
+/// continued. Takes tasklist_lock then siglock (the documented order), so
+/// callers must not hold siglock — Linux's callers drop it first too.
 func do_notify_parent_cldstop(_ tsk: Task, why: Int32) {
+    let tl = tasklistLock.lockIrqSave()
+    let sl = siglock.lockIrqSave()
+    defer { siglock.unlockIrqRestore(sl); tasklistLock.unlockIrqRestore(tl) }
     let leader = tsk.groupLeader
     let parent = leader.realParent
     var info = KSigInfo()
@@ -522,12 +528,9 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
         notify = true
     }
     t.state = .taskStopped
-    if notify {
-        tasklistLock.lock()
-        do_notify_parent_cldstop(t, why: CLD_STOPPED)
-        tasklistLock.unlock()
-    }
     siglock.unlockIrqRestore(flags)
+    // A SIGCONT from here on sets us running again, and schedule() returns.
+    if notify { do_notify_parent_cldstop(t, why: CLD_STOPPED) }
     schedule()
 }
 
@@ -542,13 +545,14 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
         if signal.flags.contains(.cldContinued) || signal.flags.contains(.cldStopped) {
             let why = signal.flags.contains(.cldContinued) ? CLD_CONTINUED : CLD_STOPPED
             signal.flags.remove([.cldContinued, .cldStopped])
-            tasklistLock.lock()
+            siglock.unlockIrqRestore(flags)
             do_notify_parent_cldstop(t, why: why)
-            tasklistLock.unlock()
+            continue
         }
         if signal.flags.contains(.groupExit) || t.pending.signal.contains(SIGKILL) {
             let code = signal.flags.contains(.groupExit) ? signal.groupExitCode : SIGKILL
             t.pending.signal.remove(SIGKILL)
+            t.flags.insert(.signaled)
             siglock.unlockIrqRestore(flags)
             trace_signal_deliver(SIGKILL, t)
             do_group_exit(code)
@@ -711,8 +715,11 @@ func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard valid_signal(sig) else { return Errno.EINVAL.negated }
     let info = info_user(sig)
     if pid > 0 {
-        guard let p = find_task_by_vpid(pid), p.exitState != .dead else { return Errno.ESRCH.negated }
-        return group_send_sig_info(sig, info, p.groupLeader)
+        // tasklist_lock keeps the task from being released under us (Linux: RCU).
+        return tasklistLock.withLock { () -> Int in
+            guard let p = find_task_by_vpid(pid), p.exitState != .dead else { return Errno.ESRCH.negated }
+            return group_send_sig_info(sig, info, p.groupLeader)
+        }
     }
     if pid == Int32.min { return Errno.ESRCH.negated }
     let me = current
@@ -739,14 +746,16 @@ func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 
 /// do_send_specific(): one thread, by tgid and tid (tgid < 0: any group).
 private func do_send_specific(_ tgid: Int32, _ tid: Int32, _ sig: Int32) -> Int {
-    guard let p = find_task_by_vpid(tid), tgid <= 0 || p.tgid == tgid, p.exitState == .none else {
-        return Errno.ESRCH.negated
+    tasklistLock.withLock { () -> Int in
+        guard let p = find_task_by_vpid(tid), tgid <= 0 || p.tgid == tgid, p.exitState == .none else {
+            return Errno.ESRCH.negated
+        }
+        if sig == 0 { return 0 }
+        let flags = siglock.lockIrqSave()
+        send_signal_locked(sig, info_user(sig, code: SI_TKILL), to: p, group: false)
+        siglock.unlockIrqRestore(flags)
+        return 0
     }
-    if sig == 0 { return 0 }
-    let flags = siglock.lockIrqSave()
-    send_signal_locked(sig, info_user(sig, code: SI_TKILL), to: p, group: false)
-    siglock.unlockIrqRestore(flags)
-    return 0
 }
 
 /// tgkill(tgid, tid, sig).
@@ -771,15 +780,14 @@ func sys_tkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func exit_signals(_ tsk: Task) {
     let flags = siglock.lockIrqSave()
     tsk.flags.insert(.exiting)
+    var notifyStopped = false
     if tsk.jobctlStopPending && !tsk.signal.flags.contains(.groupExit) {
         // Our part of a group stop is done by leaving.
         tsk.jobctlStopPending = false
         tsk.signal.groupStopCount -= 1
         if tsk.signal.groupStopCount == 0 {
             tsk.signal.flags = [.stopStopped]
-            tasklistLock.lock()
-            do_notify_parent_cldstop(tsk, why: CLD_STOPPED)
-            tasklistLock.unlock()
+            notifyStopped = true
         }
     }
     // retarget_shared_pending(): another thread takes the group's signals.
@@ -789,6 +797,7 @@ func exit_signals(_ tsk: Task) {
         }
     }
     siglock.unlockIrqRestore(flags)
+    if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED) }
 }
 
 /// is_current_pgrp_orphaned(): no member has a parent in another group of

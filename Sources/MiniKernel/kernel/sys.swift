@@ -35,8 +35,10 @@ private func propagate_has_child_subreaper(_ root: Task) {
 func sys_getpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let pid = Int32(truncatingIfNeeded: regs.arg0)
     if pid == 0 { return Int(current.signal.pgrp) }
-    guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-    return Int(t.signal.pgrp)
+    return tasklistLock.withLock { () -> Int in
+        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
+        return Int(t.signal.pgrp)
+    }
 }
 
 /// set_tid_address(tidptr): clear_child_tid, returning the caller's tid.
@@ -212,6 +214,8 @@ func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func sys_getsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let pid = Int32(truncatingIfNeeded: regs.arg0)
     if pid == 0 { return Int(current.signal.session) }
-    guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-    return Int(t.signal.session)
+    return tasklistLock.withLock { () -> Int in
+        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
+        return Int(t.signal.session)
+    }
 }

@@ -96,8 +96,10 @@ func finish_task_switch(_ prev: Task) {
     let rq = this_rq()
     rq.lock.unlock()
     if prev.state == .dead {
-        // The dead task's stack is no longer in use: drop the reference that
-        // kept it alive while it could run (Linux: put_task_stack + put_task_struct).
+        // The dead task's stack is no longer in use: free it, and drop the
+        // reference that kept the task alive while it could run (Linux:
+        // put_task_stack + put_task_struct_rcu_user).
+        put_task_stack(prev)
         put_task_struct(prev)
     }
 }

@@ -77,7 +77,10 @@ func finish_wait(_ wq: WaitQueueHead, _ t: Task) {
     wq.lock.unlockIrqRestore(flags)
 }
 
-/// A one-shot event (vfork's "the child has exec'd or exited").
+/// A one-shot event (vfork's "the child has exec'd or exited"). `done` is
+/// set, and the sleepers woken, under the queue's lock, and the waiter reads
+/// `done` under it too: so the waiter cannot see `done`, return and free the
+/// completion while complete() is still walking its queue.
 final class Completion {
     var done = false
     let wait = WaitQueueHead()
@@ -85,11 +88,36 @@ final class Completion {
 }
 
 func complete(_ c: Completion) {
+    let flags = c.wait.lock.lockIrqSave()
     c.done = true
-    wake_up_all(c.wait)
+    var t = c.wait.head
+    while let cur = t {
+        t = cur.waitNext
+        wake_up_process(cur)
+    }
+    c.wait.lock.unlockIrqRestore(flags)
 }
 
 /// wait_for_completion_killable(): only a fatal signal cuts the wait short.
 func wait_for_completion_killable(_ c: Completion) -> WaitResult {
-    wait_event(c.wait, state: .killable) { c.done }
+    let me = current
+    var flags = c.wait.lock.lockIrqSave()
+    c.wait.add(me)
+    c.wait.lock.unlockIrqRestore(flags)
+    while true {
+        flags = c.wait.lock.lockIrqSave()
+        if c.done {
+            c.wait.remove(me)
+            set_current_state(.running)
+            c.wait.lock.unlockIrqRestore(flags)
+            return .done
+        }
+        set_current_state(.killable)
+        c.wait.lock.unlockIrqRestore(flags)
+        if fatal_signal_pending(me) {
+            finish_wait(c.wait, me)
+            return .interrupted
+        }
+        schedule()
+    }
 }
