@@ -107,3 +107,12 @@ check-tools:
 	  echo "Missing tools:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y nasm qemu-system-x86 gcc  (Swift: https://swift.org/install)"; \
 	  exit 1; fi
+
+# The reader's guide's diagrams (docs/): each docs/diagrams/NAME.dot is rendered
+# to the committed docs/diagrams/NAME.svg. Needs Graphviz (apt-get install graphviz).
+DOCS_DOT := $(wildcard docs/diagrams/*.dot)
+.PHONY: docs
+docs: $(DOCS_DOT:.dot=.svg)
+
+docs/diagrams/%.svg: docs/diagrams/%.dot
+	dot -Tsvg -o $@ $<
