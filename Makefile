@@ -89,6 +89,13 @@ run: all $(BUILD)/demo.cpio
 test: check-tools
 	swift test
 
+# Benchmarks against Linux (Userland/bench, scripts/bench/bench.py): every program as init
+# under MiniKernel and under Debian's kernel (fetched once into ~/.cache/minikernel/), at
+# -smp 1 and 4. ICOUNT=1: deterministic mode (-icount). RUNS=N: boots per cell (default 3).
+bench: all
+	$(MAKE) --no-print-directory -f Makefile -f Userland/bench/bench.mk bench-programs
+	QEMU=$(QEMU) python3 scripts/bench/bench.py $(if $(filter-out 0,$(ICOUNT)),--icount) $(if $(RUNS),--runs $(RUNS))
+
 debug: all $(BUILD)/demo.cpio
 	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x scripts/gdbinit"
 	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(KERNEL) -initrd $(BUILD)/demo.cpio -append "console=ttyS0 init=/init"

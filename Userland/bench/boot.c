@@ -5,7 +5,8 @@
  * QEMU's start on the host's clock (metric boot/qemu_start_to_init_ms, added by the runner).
  * The program itself reports the kernel's own CLOCK_MONOTONIC at that moment (both kernels
  * start it early in boot; under -icount it is deterministic) and prints uname as BENCH-INFO
- * lines, so that the report names the kernels that really ran.
+ * lines, so that the report names the kernels that really ran, and the number of CPUs it may
+ * run on (sched_getaffinity; "unknown (ENOSYS)" where the kernel lacks the call).
  *
  * On Linux only (never on MiniKernel, which has no sysfs), it also mounts sysfs and prints
  * the slab object sizes of the structures a thread and a process cost the kernel
@@ -21,6 +22,7 @@
 #define SYS_close  3
 #define SYS_mkdir  83
 #define SYS_mount  165
+#define SYS_sched_getaffinity 204
 
 static void slab_size(const char *cache)
 {
@@ -58,6 +60,20 @@ int main(int argc, char **argv, char **envp)
     bench_info("uname.release", u.release);
     bench_info("uname.version", u.version);
     bench_info("uname.machine", u.machine);
+
+    static unsigned long mask[16];
+    char text[48];
+    r = syscall3(SYS_sched_getaffinity, 0, sizeof mask, (long)mask);
+    if (r > 0) {
+        int cpus = 0;
+        for (long i = 0; i < r / 8; i++)
+            for (unsigned long m = mask[i]; m; m &= m - 1)
+                cpus++;
+        format(text, sizeof text, "%d", cpus);
+    } else {
+        format(text, sizeof text, "unknown (%s)", errname(r));
+    }
+    bench_info("cpus", text);
 
     if (!on_minikernel() && sys_getpid() == 1) {
         syscall2(SYS_mkdir, (long)"/sys", 0755);

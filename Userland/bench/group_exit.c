@@ -2,10 +2,11 @@
  * group_exit - the cost of exit_group(2) against the number of threads that must be stopped.
  *
  * For T in 0, 1, 4, 16, 64: init forks a process P; P starts T threads (clone with
- * pthread's flags, include/thread.h) that each check in and then spin in user mode; once
- * all T have run, P lets them spin for 200 us (on several CPUs they are then busy in user
- * mode, and exit_group has to interrupt them), stores CLOCK_MONOTONIC in a MAP_SHARED page
- * and calls exit_group(100 + rep).  Init, blocked in wait4(P), reads the clock when wait4
+ * pthread's flags, include/thread.h), which sleep in FUTEX_WAIT until all are created (so
+ * that they do not slow the creation down), then check in and spin; once all T have run,
+ * P lets them spin for 200 us (on several CPUs they are then busy in user mode, and
+ * exit_group has to interrupt them; on one CPU they are runnable), stores CLOCK_MONOTONIC
+ * in a MAP_SHARED page and calls exit_group(100 + rep).  Init, blocked in wait4(P), reads the clock when wait4
  * returns: the sample covers zap_other_threads, every thread's do_exit, the delayed group
  * leader's release and the parent's wake-up.  wait4 must return P with WIFEXITED and the
  * code (a thread's exit code would be wrong).  Spinning threads spread over the CPUs as
@@ -23,11 +24,13 @@ struct shared {
 
 static struct shared *sh;
 static struct thread threads[MAX_THREADS];
-static volatile int started, armed;
+static volatile int go, started, armed;
 
 static int spinner(void *arg)
 {
     (void)arg;
+    while (!go)
+        futex_wait(&go, 0, NULL);
     __atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);
     while (!armed)
         sys_sched_yield();
@@ -44,6 +47,8 @@ __attribute__((noreturn)) static void group(int nthreads, int code)
         if (r < 0)
             bench_fail("thread %d of %d: clone returned %s", k, nthreads, errname(r));
     }
+    __atomic_store_n(&go, 1, __ATOMIC_SEQ_CST);
+    futex_wake(&go, INT_MAX_);
     while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < nthreads)
         sys_sched_yield();
     armed = 1;

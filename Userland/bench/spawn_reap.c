@@ -4,17 +4,17 @@
  * Round i: fork(); the child calls exit(i & 0xff) at once; the parent calls wait4(pid) and
  * checks that it returned that pid with WIFEXITED and WEXITSTATUS == i & 0xff.  The metric is
  * the wall time of all rounds divided by their number (ns_per_round), first with no other
- * children (1000 rounds), then as a series against the number of live idle siblings: 10, 100
+ * children (500 rounds), then as a series against the number of live idle siblings: 10, 100
  * and 1000 other children of the same parent, asleep in FUTEX_WAIT on a shared page, that
- * fork, exit and wait have to live beside (300 rounds each).  At the end the siblings are
+ * fork, exit and wait have to live beside (200 rounds each).  At the end the siblings are
  * woken, exit 0 and are all reaped (counted and checked).
  *
  *   BENCH name=spawn_reap metric=ns_per_round value=... unit=ns n=ROUNDS siblings=S
  */
 #include "bench.h"
 
-#define ROUNDS_ALONE     1000
-#define ROUNDS_SIBLINGS  300
+#define ROUNDS_ALONE     500
+#define ROUNDS_SIBLINGS  200
 #define MAX_SIBLINGS     1000
 
 struct shared {

@@ -126,6 +126,7 @@ static inline long sys_setpgid(long pid, long pgid) { return syscall2(SYS_setpgi
 static inline long sys_getpgrp(void) { return syscall0(SYS_getpgrp); }
 static inline long sys_setsid(void) { return syscall0(SYS_setsid); }
 static inline long sys_getsid(long pid) { return syscall1(SYS_getsid, pid); }
+static inline long sys_getuid(void) { return syscall0(SYS_getuid); }
 
 /* Installs fn for sig with SA_RESTORER | flags and the given extra mask; returns rt_sigaction's result. */
 static inline long sig_install(int sig, void *fn, unsigned long flags, ksigset_t mask)
@@ -169,6 +170,10 @@ static inline void signals_reset(void)
 
 /* A name for the signals scenarios print ("SIGTERM"), or "signal N". */
 const char *signame(int sig);
+
+/* A name for an si_code: "SI_USER", "SI_KERNEL", "SI_TKILL", "CLD_EXITED"... (the CLD_*
+ * names for 1..6, as SIGCHLD and waitid use them), or "si_code N". */
+const char *si_codename(int code);
 
 /* Sleeps for ms milliseconds (restarting after a handled signal). */
 void sleep_ms(long ms);

@@ -98,3 +98,22 @@ void *shared_page(void)
         fail("mmap shared page");
     return p;
 }
+
+const char *si_codename(int code)
+{
+    static char other[24];
+    switch (code) {
+    case SI_USER: return "SI_USER";
+    case SI_KERNEL: return "SI_KERNEL";
+    case SI_QUEUE: return "SI_QUEUE";
+    case SI_TKILL: return "SI_TKILL";
+    case CLD_EXITED: return "CLD_EXITED";
+    case CLD_KILLED: return "CLD_KILLED";
+    case CLD_DUMPED: return "CLD_DUMPED";
+    case CLD_TRAPPED: return "CLD_TRAPPED";
+    case CLD_STOPPED: return "CLD_STOPPED";
+    case CLD_CONTINUED: return "CLD_CONTINUED";
+    }
+    format(other, sizeof other, "si_code %d", code);
+    return other;
+}
