@@ -28,7 +28,7 @@ struct DifferentialTests {
     }
 
     /// Scenarios are read from the sources, so the cases are known before the build.
-    static let cases = userlandScenarios().flatMap { name in [1, 4].map { Case(name: name, smp: $0) } }
+    static let cases = userlandScenarios().flatMap { name in [1, 2, 4].map { Case(name: name, smp: $0) } }
 
     @Test("same output and exit status as Linux", arguments: cases)
     func matchesLinux(_ scenario: Case) async throws {

@@ -2,6 +2,7 @@
 // (pid 1). Linux: init/init_task.c, init/main.c (rest_init, kernel_init).
 
 import CShim
+import Synchronization
 
 /// The boot CPU's idle task is the boot context itself: it runs on the boot
 /// stack and becomes the idle loop once init has been started.
@@ -10,13 +11,13 @@ func sched_init() -> Task {
     let idle = Task(signal: sig, sighand: SighandStruct())
     idle.pid = 0
     idle.tgid = 0
-    idle.flags = [.idle, .kthread]
+    idle.flags = TaskFlags.idle.union(.kthread)
     idle.state = .running
     idle.stackBase = sym_boot_stack_bottom()
     idle.stackTop = sym_boot_stack_top()
     idle.setComm(ByteString(cString: UnsafePointer(("swapper/0" as StaticString).utf8Start)))
-    nr_tasks += 1
-    let area = setup_percpu(cpu: 0, idle: idle)
+    nr_tasks.wrappingAdd(1, ordering: .relaxed)
+    let area = setup_percpu(cpu: 0, idle: idle, desc: bootCpuDescriptors)
     load_percpu(area)
     init_task_list_head = idle
     scheduler_running = true
@@ -27,7 +28,7 @@ func sched_init() -> Task {
 struct LeakBaseline {
     var tasks = 0, pids = 0, frames = 0, objects = 0
     static func now() -> LeakBaseline {
-        LeakBaseline(tasks: nr_tasks, pids: nr_pids_in_use(), frames: nr_free_pages(), objects: kmalloc_active_objects())
+        LeakBaseline(tasks: nr_tasks.load(ordering: .relaxed), pids: nr_pids_in_use(), frames: nr_free_pages(), objects: kmalloc_active_objects())
     }
 }
 var leakBaseline = LeakBaseline()
@@ -50,8 +51,8 @@ private func create_init_task(parent: Task) -> Task? {
     let t = Task(signal: sig, sighand: SighandStruct())
     t.stackBase = stack
     t.stackTop = stack + THREAD_SIZE
-    t.usage = 2
-    nr_tasks += 1
+    t.usage.store(2, ordering: .relaxed)
+    nr_tasks.wrappingAdd(1, ordering: .relaxed)
     t.setComm(ByteString(cString: UnsafePointer(("init" as StaticString).utf8Start)))
     guard let pid = alloc_pid() else { return nil }
     t.pid = pid
@@ -139,6 +140,9 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
             }
         }
         while let p = dead { dead = p.rqNext; p.rqNext = nil; release_task(p) }
+        // Other CPUs may still be switching away from tasks that just died
+        // (finish_task_switch drops their last reference): let them go idle.
+        wait_for_other_cpus_idle()
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
         printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects)")
@@ -146,4 +150,16 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
     printk_unlocked("Kernel panic - not syncing: Attempted to kill init! exitcode=0x\(hex: UInt32(bitPattern: code), width: 8)")
     let status = code & 0x7f == 0 ? QemuExitCode.initExited(Int((code >> 8) & 0xff)) : .initKilled
     machine_power_off(code: status)
+}
+
+/// Until every other CPU runs its idle task with nothing queued (at most a
+/// second), then a little longer for its last finish_task_switch().
+private func wait_for_other_cpus_idle() {
+    let deadline = ktime_get_ns() + 1_000_000_000
+    var m = cpu_online_mask() & ~(UInt64(1) << UInt64(smp_processor_id()))
+    while m != 0 && ktime_get_ns() < deadline {
+        let cpu = m.trailingZeroBitCount
+        if cpu_rq(cpu).isIdle { m &= m - 1 } else { cpu_relax() }
+    }
+    if num_online_cpus() > 1 { udelay(2000) }
 }

@@ -16,11 +16,15 @@ public func start_kernel(_ startInfo: UInt32) {
     tsc_early_init()
     serial8250_init()
     idt_setup()
+    // The 8259s power up delivering the PIT on vector 8 (#DF): remap and mask
+    // them before anything can turn interrupts on.
+    legacy_pic_disable()
     bootCpuDescriptors.load()
 
     pvh_parse_start_info(startInfo)
     kernel_params = parse_kernel_params(boot_params.cmdline)
     if kernel_params.quiet { consoleLoglevel = 4 }
+    lockcheck_enabled = kernel_params.lockcheck
 
     // The boot page tables already map all of low memory, so the ACPI
     // tables and the HPET are reachable: calibrate the clock first, and every
@@ -40,15 +44,23 @@ public func start_kernel(_ startInfo: UInt32) {
     syscall_tables_init()
     syscall_init()
 
+    // The boot CPU's idle task and per-CPU area exist before the self-tests,
+    // which switch address spaces; the other CPUs start after them.
+    let idle = sched_init()
+    sched_seed_init(kernel_params.schedSeed)
+    seed_init_cpu(this_cpu_area())
+
     if kernel_params.ktest {
         let ok = kunit_run_all(filter: kernel_params.ktestFilter)
         machine_power_off(code: ok ? .success : .testsFailed)
     }
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
-    let idle = sched_init()
     setup_local_apic()
     apic_timer_init()
+    smp_prepare_cpus()
+    smp_ipi_init()
+    smp_init()
     traceExit = kernel_params.trace.equals("exit") || kernel_params.trace.equals("all")
     pr_info("MiniKernel: boot complete in \(ktime_get_ns() / 1000) us")
     local_irq_enable()

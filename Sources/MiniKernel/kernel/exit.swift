@@ -68,7 +68,7 @@ private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
     let sig = tsk.signal
     sig.quickThreads -= 1
     if sig.quickThreads == 0 && !sig.flags.contains(.groupExit) {
-        sig.flags = [.groupExit]
+        sig.flags = .groupExit
         sig.groupExitCode = code
         sig.groupStopCount = 0
     }
@@ -148,7 +148,7 @@ func do_group_exit(_ codeIn: Int32) -> Never {
             code = sig.groupExitCode
         } else {
             sig.groupExitCode = code
-            sig.flags = [.groupExit]
+            sig.flags = .groupExit
             zap_other_threads(tsk)
         }
         siglock.unlockIrqRestore(flags)

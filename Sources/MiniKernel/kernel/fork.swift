@@ -48,7 +48,7 @@ struct KernelCloneArgs {
 /// exit path: tasklist_lock → siglock → rq->lock.
 let tasklistLock = SpinLock(name: "tasklist_lock")
 /// Tasks in existence (not yet freed), for the leak checks.
-var nr_tasks = 0
+let nr_tasks = Atomic<Int>(0)
 /// The all-tasks list (for_each_process), headed by the first CPU's idle task.
 var init_task_list_head: Task? = nil
 
@@ -60,8 +60,8 @@ private func dup_task_struct(signal: SignalStruct, sighand: SighandStruct) -> Ta
     t.stackTop = stack + THREAD_SIZE
     // Two references: one for running (dropped by finish_task_switch after
     // the final schedule), one for the parent's claim (dropped by release_task).
-    t.usage = 2
-    nr_tasks += 1
+    t.usage.store(2, ordering: .relaxed)
+    nr_tasks.wrappingAdd(1, ordering: .relaxed)
     return t
 }
 
@@ -70,7 +70,7 @@ func free_task(_ t: Task) {
     put_task_stack(t)
     put_signal_struct(t.signal)
     put_sighand(t.sighand)
-    nr_tasks -= 1
+    nr_tasks.wrappingSubtract(1, ordering: .relaxed)
     kfree_object(t)
 }
 
@@ -113,8 +113,10 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     if f.contains(.thread) { sig.usage.add(1, ordering: .relaxed) }
     if f.contains(.sighand) { sh.count.add(1, ordering: .relaxed) }
     p.comm = parentTask.comm
-    p.flags = parentTask.flags.intersection([.kthread]).union(.forkNoExec)
+    p.flags = parentTask.flags.intersection(.kthread).union(.forkNoExec)
     p.blocked = parentTask.blocked
+    p.cpusAllowed = parentTask.cpusAllowed
+    p.cpu = parentTask.cpu
     p.pdeathSignal = 0
     p.startTime = ktime_get_ns()
     if f.contains(.thread) { p.exitSignal = -1 }
@@ -197,7 +199,7 @@ private func abort_fork(_ p: Task) {
     if let mm = p.mm { mmput(mm); p.mm = nil }
     if let files = p.files { put_files_struct(files); p.files = nil }
     if let fs = p.fs { put_fs_struct(fs); p.fs = nil }
-    p.usage = 1
+    p.usage.store(1, ordering: .relaxed)
     put_task_struct(p)
 }
 
@@ -294,7 +296,7 @@ func sys_fork(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 }
 
 func sys_vfork(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    kernel_clone(KernelCloneArgs(flags: [.vfork, .vm], exitSignal: SIGCHLD), regs: regs)
+    kernel_clone(KernelCloneArgs(flags: CloneFlags.vfork.union(.vm), exitSignal: SIGCHLD), regs: regs)
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls): x86-64's argument order.

@@ -5,18 +5,24 @@
 // for success or a hang.
 
 import CShim
+import Synchronization
 
-/// Set once a panic has started: a second one (from a fault while panicking)
-/// goes straight to power-off.
-private var panicking = false
+/// The CPU (plus one) that is panicking. A second panic on that CPU (a fault
+/// while panicking) goes straight to power-off; one on another CPU waits,
+/// halted, for the first to finish its report.
+private let panicking = Atomic<Int>(0)
 
 /// Set by die(): the oops already printed the registers and the trace.
 var oops_in_progress = false
 
 func panic(_ why: KLine, file: StaticString = #fileID, line: UInt = #line) -> Never {
     local_irq_disable()
-    if panicking { machine_power_off(code: .panic) }
-    panicking = true
+    let me = Int(this_cpu_number()) + 1
+    let (won, owner) = panicking.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing)
+    if !won {
+        if owner == me { machine_power_off(code: .panic) }
+        while true { halt() }
+    }
     // Let other CPUs stop printing over us; the console lock may be held by
     // the code that faulted, so panic output bypasses it.
     smp_send_stop()

@@ -304,7 +304,7 @@ private func prepare_signal(_ sig: Int32, _ p: Task, force: Bool) -> Bool {
         for_each_thread(signal) { t in
             flushMask(&t.pending, SIG_KERNEL_STOP_MASK)
             t.jobctlStopPending = false
-            try_to_wake_up(t, mask: [.stopped])
+            try_to_wake_up(t, mask: .stopped)
         }
         if signal.flags.contains(.stopStopped) || signal.groupStopCount > 0 {
             let wasStopped = signal.flags.contains(.stopStopped)
@@ -344,7 +344,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
     let fatal = act.handler == SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig)
         && !signal.flags.contains(.unkillable) || sig == SIGKILL
     if fatal && !signal.flags.contains(.groupExit) && !target.blocked.contains(sig) {
-        signal.flags = [.groupExit]
+        signal.flags = .groupExit
         signal.groupExitCode = sig
         signal.groupStopCount = 0
         for_each_thread(signal) { th in
@@ -378,7 +378,7 @@ func send_signal_locked(_ sig: Int32, _ info: KSigInfo, to t: Task, group: Bool,
 /// killable or stopped one) is woken so that it notices the signal; a thread
 /// running in user mode on another CPU is kicked into the kernel.
 func signal_wake_up(_ t: Task, fatal: Bool) {
-    if !try_to_wake_up(t, mask: fatal ? [.interruptible, .wakekill] : [.interruptible]) {
+    if !try_to_wake_up(t, mask: fatal ? TaskState.interruptible.union(.wakekill) : .interruptible) {
         kick_process(t)
     }
 }
@@ -524,7 +524,7 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
     var notify = false
     if signal.groupStopCount <= 0 {
         signal.groupStopCount = 0
-        signal.flags = [.stopStopped]
+        signal.flags = .stopStopped
         notify = true
     }
     t.state = .taskStopped
@@ -544,7 +544,7 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
         // A continue or stop the parent has not heard of yet.
         if signal.flags.contains(.cldContinued) || signal.flags.contains(.cldStopped) {
             let why = signal.flags.contains(.cldContinued) ? CLD_CONTINUED : CLD_STOPPED
-            signal.flags.remove([.cldContinued, .cldStopped])
+            signal.flags.remove(SignalFlags.cldContinued.union(.cldStopped))
             siglock.unlockIrqRestore(flags)
             do_notify_parent_cldstop(t, why: why)
             continue
@@ -786,7 +786,7 @@ func exit_signals(_ tsk: Task) {
         tsk.jobctlStopPending = false
         tsk.signal.groupStopCount -= 1
         if tsk.signal.groupStopCount == 0 {
-            tsk.signal.flags = [.stopStopped]
+            tsk.signal.flags = .stopStopped
             notifyStopped = true
         }
     }

@@ -52,10 +52,13 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "gettid",          x86_64: 186, generic: 178, fn: sys_gettid),
     SyscallEntry(name: "tkill",           x86_64: 200, generic: 130, fn: sys_tkill),
     SyscallEntry(name: "futex",           x86_64: 202, generic: 98,  fn: sys_futex),
+    SyscallEntry(name: "sched_setaffinity", x86_64: 203, generic: 122, fn: sys_sched_setaffinity),
+    SyscallEntry(name: "sched_getaffinity", x86_64: 204, generic: 123, fn: sys_sched_getaffinity),
     SyscallEntry(name: "set_tid_address", x86_64: 218, generic: 96,  fn: sys_set_tid_address),
     SyscallEntry(name: "restart_syscall", x86_64: 219, generic: 128, fn: sys_restart_syscall),
     SyscallEntry(name: "clock_gettime",   x86_64: 228, generic: 113, fn: sys_clock_gettime),
     SyscallEntry(name: "exit_group",      x86_64: 231, generic: 94,  fn: sys_exit_group),
     SyscallEntry(name: "tgkill",          x86_64: 234, generic: 131, fn: sys_tgkill),
     SyscallEntry(name: "waitid",          x86_64: 247, generic: 95,  fn: sys_waitid),
+    SyscallEntry(name: "getcpu",          x86_64: 309, generic: 168, fn: sys_getcpu),
 ]

@@ -29,7 +29,7 @@ func pte_frame(_ e: UInt64) -> PhysAddr? {
 /// write bit (which depends on whether the frame is exclusively ours).
 func vm_get_page_prot(_ flags: VMFlags) -> PTEFlags {
     if flags.intersection(.accessFlags).isEmpty { return .protNone }
-    var p: PTEFlags = [.present, .user]
+    var p = PTEFlags.present.union(.user)
     if !flags.contains(.exec) { p.insert(.noExecute) }
     return p
 }
@@ -87,26 +87,15 @@ func walk_page_range(_ pgd: PageTable, _ start: UInt64, _ end: UInt64,
     }
 }
 
-/// Flushes one user page from this CPU's TLB if `mm` is the loaded one.
+/// Flushes one user page from every TLB that may hold it (tlb.swift).
 @inline(__always)
 func flush_tlb_page(_ mm: MMStruct, _ va: UInt64) {
-    if read_cr3() & PTE_ADDR_MASK == mm.pgd.pa.value { invlpg(va) }
+    flush_tlb_mm_range(mm, start: va, end: va + PAGE_SIZE)
 }
 
-/// flush_tlb_mm(): reloading CR3 drops every non-global entry.
+/// flush_tlb_mm(): every translation of `mm`, on every CPU that has it loaded.
 func flush_tlb_mm(_ mm: MMStruct) {
-    let cr3 = read_cr3()
-    if cr3 & PTE_ADDR_MASK == mm.pgd.pa.value { write_cr3(cr3) }
-}
-
-// MARK: - switch_mm
-
-/// switch_mm(): load `next`'s page tables on this CPU (nil: the kernel's own,
-/// init_pgd, as for a kernel thread). Writes CR3 only when it changes, which
-/// also keeps the TLB when switching between threads of one process.
-func switch_mm(_ next: MMStruct?) {
-    let pa = next?.pgd.pa.value ?? init_pgd.pa.value
-    if read_cr3() & PTE_ADDR_MASK != pa { write_cr3(pa) }
+    flush_tlb_mm_range(mm, start: 0, end: TASK_SIZE)
 }
 
 // MARK: - Faults
@@ -164,7 +153,10 @@ private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
         guard let copy = alloc_page() else { return false }
         copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
         pte.pointee = mk_pte(copy, vma.flags, cow: false)
+        // Flush before letting go: no CPU may still see the old frame.
+        flush_tlb_page(mm, va)
         put_page(frame)
+        return true
     }
     flush_tlb_page(mm, va)
     return true
@@ -202,8 +194,8 @@ func __get_page_for_write(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
     guard let copy = alloc_page() else { return nil }
     copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
     pte.pointee = mk_pte(copy, vma.flags, cow: false)
-    put_page(frame)
     flush_tlb_page(mm, va)
+    put_page(frame)
     return copy
 }
 
@@ -240,16 +232,29 @@ func access_remote_vm(_ mm: MMStruct, _ addr: UInt64, _ buf: UnsafeMutableRawPoi
 
 /// unmap_page_range(): clear every entry in [start, end) and drop the frames'
 /// references. The page tables stay (exit_mmap frees them).
+///
+/// Two passes, as Linux's mmu_gather: the entries are cleared and every TLB
+/// that may hold them flushed before any frame is let go. Freed first, a
+/// frame could be handed to someone else while another CPU still reads or
+/// writes it through a stale translation. Between the passes an entry
+/// keeps only its frame address (no flag bits, so not present and not
+/// PROT_NONE): a shape no live entry has.
 func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
     var any = false
     walk_page_range(mm.pgd, start, end) { _, pte in
         guard let frame = pte_frame(pte.pointee) else { return }
-        pte.pointee = 0
-        put_page(frame)
-        mm.rss -= 1
+        pte.pointee = frame.value
         any = true
     }
-    if any { flush_tlb_mm(mm) }
+    guard any else { return }
+    flush_tlb_mm_range(mm, start: start, end: end)
+    walk_page_range(mm.pgd, start, end) { _, pte in
+        let v = pte.pointee
+        guard v != 0 && v & ~PTE_ADDR_MASK == 0 else { return }
+        pte.pointee = 0
+        put_page(PhysAddr(v))
+        mm.rss -= 1
+    }
 }
 
 /// free_pgtables() for the whole user half, then the PGD itself: the last

@@ -72,6 +72,9 @@ final class MMStruct {
     /// Users of the address space (tasks sharing it, plus temporary holds).
     let mmUsers = Atomic<Int>(1)
     let mmapLock = SpinLock(name: "mmap_lock")
+    /// mm_cpumask(): the CPUs that have this address space loaded in CR3,
+    /// and so may hold its translations in their TLBs (arch/x86_64/mm/tlb.swift).
+    let cpuMask = Atomic<UInt64>(0)
 
     /// Top of the top-down mmap area (Linux: mm->mmap_base).
     var mmapBase: UInt64 = MMAP_BASE

@@ -73,7 +73,8 @@ var mm_bad_rss_events = 0
 /// the PGD, the areas and the mm itself. Nobody may be running on it: if
 /// this CPU still has it loaded, fall back to the kernel's tables first.
 func exit_mmap(_ mm: MMStruct) {
-    if read_cr3() & PTE_ADDR_MASK == mm.pgd.pa.value { write_cr3(init_pgd.pa.value) }
+    if this_cpu_area().loadedMm === mm { switch_mm(nil) }
+    BUG_ON(mm.cpuMask.load(ordering: .acquiring) != 0, "exit_mmap: mm still loaded on CPUs \(hex: mm.cpuMask.load(ordering: .relaxed))")
     var v = mm.mmap
     mm.mmap = nil
     while let vma = v {
@@ -279,12 +280,12 @@ func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64
     if flags & MAP_FIXED_NOREPLACE != 0 && find_vma_intersection(mm, addr, addr + len) != nil {
         return Errno.EEXIST.negated
     }
-    var vmFlags = calc_vm_prot_bits(prot).union([.mayRead, .mayWrite, .mayExec]).union(extra)
+    var vmFlags = calc_vm_prot_bits(prot).union(VMFlags.mayRead.union(.mayWrite).union(.mayExec)).union(extra)
     if flags & MAP_GROWSDOWN != 0 { vmFlags.insert(.growsDown) }
     switch flags & MAP_TYPE {
     case MAP_SHARED:
         if vmFlags.contains(.growsDown) { return Errno.EINVAL.negated }
-        vmFlags.formUnion([.shared, .mayShare])
+        vmFlags.formUnion(VMFlags.shared.union(.mayShare))
     case MAP_PRIVATE:
         break
     default:
@@ -431,7 +432,7 @@ func __do_brk(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64) -> Bool {
     if len == 0 { return true }
     if addr >= TASK_SIZE || len > TASK_SIZE - addr { return false }
     if mm.mapCount > MAX_MAP_COUNT { return false }
-    let flags: VMFlags = [.read, .write, .mayRead, .mayWrite, .mayExec, .brk]
+    let flags = VMFlags.read.union(.write).union(.mayRead).union(.mayWrite).union(.mayExec).union(.brk)
     if find_vma_intersection(mm, addr, addr + len) != nil { return false }
     if let prev = find_vma_prev_end(mm, addr), prev.end == addr, prev.flags == flags {
         prev.end = addr + len

@@ -72,7 +72,7 @@ private func listAdd(_ pfn: Int, order: Int) {
     p.pointee.prev = -1
     if head >= 0 { pfn_to_page(Int(head)).pointee.prev = Int32(pfn) }
     buddy.freeHeads[order] = Int32(pfn)
-    p.pointee.flags = [.buddy]
+    p.pointee.flags = .buddy
     p.pointee.order = UInt8(order)
 }
 
@@ -116,7 +116,7 @@ func alloc_pages(order: Int) -> PhysAddr? {
         listAdd(pfn + (1 << o), order: o)
     }
     let p = pfn_to_page(pfn)
-    p.pointee.flags = [.head]
+    p.pointee.flags = .head
     p.pointee.order = UInt8(order)
     p.pointee.refcount = 1
     buddy.nrFree -= 1 << order

@@ -65,7 +65,7 @@ private func newSlab(_ cls: Int) -> Int? {
         off += size
     }
     let p = pfn_to_page(pa.pfn)
-    p.pointee.flags = [.slab]
+    p.pointee.flags = .slab
     p.pointee.slabClass = UInt8(cls)
     p.pointee.inuse = 0
     p.pointee.freelist = base

@@ -186,3 +186,17 @@ static inline uint32_t cpuid_1_edx(void) {
 uint64_t ktest_enter_user(uint64_t rip, uint64_t rsp, uint64_t a0, uint64_t a1);
 extern char ktest_user_resume[];
 static inline uint64_t sym_ktest_user_resume(void) { return (uint64_t)ktest_user_resume; }
+
+/* SMP bring-up (Boot/trampoline_64.asm, arch/x86_64/smpboot.swift). */
+extern char trampoline_start[], trampoline_end[], tr_cr3[], tr_stack[], tr_entry[], tr_cpu[];
+extern void start_secondary(uint64_t cpu);
+static inline uint64_t sym_trampoline_start(void) { return (uint64_t)trampoline_start; }
+static inline uint64_t sym_trampoline_end(void) { return (uint64_t)trampoline_end; }
+static inline uint64_t sym_tr_cr3(void) { return (uint64_t)tr_cr3; }
+static inline uint64_t sym_tr_stack(void) { return (uint64_t)tr_stack; }
+static inline uint64_t sym_tr_entry(void) { return (uint64_t)tr_entry; }
+static inline uint64_t sym_tr_cpu(void) { return (uint64_t)tr_cpu; }
+static inline uint64_t sym_start_secondary(void) { return (uint64_t)start_secondary; }
+
+/* smp_mb(): a full barrier, as Linux's x86 version (a locked no-op on the stack). */
+static inline void smp_mb(void) { __asm__ volatile("lock addl $0, -4(%%rsp)" ::: "memory", "cc"); }

@@ -91,7 +91,8 @@ func bootProgram(
     let cpio = try await Initramfs.make(files: [(dest: "/init", src: binary.path)] + extraFiles)
     defer { Initramfs.discard(cpio) }
 
-    var cmdline = "console=ttyS0 quiet init=/init"
+    // lockcheck: the whole suite runs under the lock-order checker.
+    var cmdline = "console=ttyS0 quiet lockcheck init=/init"
     if !extra.isEmpty { cmdline += " " + extra }
     if !args.isEmpty { cmdline += " -- " + args.joined(separator: " ") }
 

@@ -77,3 +77,24 @@ func acpi_power_off() {
     }
     outw(pm1aCnt, (slpTyp << 10) | (1 << 13))
 }
+
+/// acpi_parse_madt(): the local APIC ids of the usable CPUs, in table order
+/// (the firmware lists the boot CPU first; smp_prepare_cpus() checks). Each
+/// "Processor Local APIC" entry (type 0) that is enabled, or that firmware
+/// marks online-capable, is one CPU. Linux: arch/x86/kernel/acpi/boot.c.
+func acpi_parse_madt(_ body: (Int) -> Void) {
+    guard let madt = acpiTables.madt else { return }
+    let length = Int(madt.load(4, as: UInt32.self))
+    var off = 44
+    while off + 2 <= length {
+        let type = madt.load(off, as: UInt8.self)
+        let len = Int(madt.load(off + 1, as: UInt8.self))
+        if len < 2 { break }
+        if type == 0 && len >= 8 {
+            let apicId = Int(madt.load(off + 3, as: UInt8.self))
+            let flags = madt.load(off + 4, as: UInt32.self)
+            if flags & 0b11 != 0 { body(apicId) }
+        }
+        off += len
+    }
+}

@@ -31,7 +31,7 @@ func apic_read(_ reg: UInt64) -> UInt32 { peek32(apicBase + reg) }
 func apic_write(_ reg: UInt64, _ v: UInt32) { poke32(apicBase + reg, v) }
 
 /// The 8259s: ICW1-4 to move them to vectors 0x20-0x2f, then mask all.
-private func legacy_pic_disable() {
+func legacy_pic_disable() {
     outb(0x20, 0x11); outb(0xa0, 0x11)
     outb(0x21, 0x20); outb(0xa1, 0x28)
     outb(0x21, 0x04); outb(0xa1, 0x02)
@@ -49,6 +49,22 @@ func setup_local_apic() {
 }
 
 func apic_id() -> Int { Int(apic_read(APIC_ID) >> 24) }
+
+let APIC_DM_FIXED: UInt32 = 0x000
+let APIC_DM_INIT: UInt32 = 0x500
+let APIC_DM_STARTUP: UInt32 = 0x600
+let APIC_INT_ASSERT: UInt32 = 0x4000
+private let APIC_ICR_BUSY: UInt32 = 1 << 12
+
+/// __default_send_IPI_dest_field(): one interrupt to one APIC. The two ICR
+/// halves must not be split by an interrupt that sends an IPI of its own.
+func apic_icr_write(_ apicId: Int, _ low: UInt32) {
+    let flags = local_irq_save()
+    while apic_read(APIC_ICR_LOW) & APIC_ICR_BUSY != 0 { cpu_relax() }
+    apic_write(APIC_ICR_HIGH, UInt32(apicId) << 24)
+    apic_write(APIC_ICR_LOW, low)
+    local_irq_restore(flags)
+}
 
 /// ack_APIC_irq().
 @inline(__always) func apic_eoi() { apic_write(APIC_EOI, 0) }
@@ -75,6 +91,8 @@ func setup_apic_timer() {
 /// The tick: wake expired sleepers, account time, maybe ask to reschedule.
 private func local_timer_interrupt(_ regs: UnsafeMutablePointer<PtRegs>) {
     apic_eoi()
+    // sched_seed: the next tick comes after a random 1/4..7/4 of a tick.
+    if sched_seeded { apic_write(APIC_TMICT, UInt32(seed_scale(UInt64(apicTicksPerTick)))) }
     if smp_processor_id() == 0 { run_timers() }
     scheduler_tick(userMode: regs.pointee.user_mode)
 }

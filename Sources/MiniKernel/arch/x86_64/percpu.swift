@@ -13,11 +13,18 @@ final class PerCpu {
     let cpu: Int
     let hot: UnsafeMutablePointer<percpu_hot>
     let rq: RunQueue
+    /// This CPU's GDT and TSS (the boot CPU's are in the image).
+    let desc: CpuDescriptors
+    /// The mm in this CPU's CR3 (cpu_tlbstate.loaded_mm); nil: init_pgd.
+    unowned(unsafe) var loadedMm: MMStruct? = nil
+    /// sched_seed's generator for this CPU (kernel/sched/seed.swift).
+    var seedState: UInt64 = 0
 
-    init(cpu: Int, hot: UnsafeMutablePointer<percpu_hot>, rq: RunQueue) {
+    init(cpu: Int, hot: UnsafeMutablePointer<percpu_hot>, rq: RunQueue, desc: CpuDescriptors) {
         self.cpu = cpu
         self.hot = hot
         self.rq = rq
+        self.desc = desc
     }
 }
 
@@ -38,15 +45,17 @@ func setup_boot_percpu() {
     }
 }
 
-/// setup_per_cpu_areas() for one CPU: its hot block, run queue and idle task.
-func setup_percpu(cpu: Int, idle: Task) -> PerCpu {
+/// setup_per_cpu_areas() for one CPU: its hot block, run queue, idle task
+/// and descriptor tables.
+func setup_percpu(cpu: Int, idle: Task, desc: CpuDescriptors) -> PerCpu {
     guard let raw = kzalloc(MemoryLayout<percpu_hot>.stride, align: 64) else { panic("percpu: no memory") }
     let hot = raw.bindMemory(to: percpu_hot.self, capacity: 1)
     hot.pointee.self_ptr = UInt64(UInt(bitPattern: raw))
     hot.pointee.cpu = UInt64(cpu)
     hot.pointee.current = UInt64(UInt(bitPattern: Unmanaged.passUnretained(idle).toOpaque()))
     hot.pointee.top_of_stack = idle.stackTop
-    let area = PerCpu(cpu: cpu, hot: hot, rq: RunQueue(cpu: cpu, idle: idle))
+    let area = PerCpu(cpu: cpu, hot: hot, rq: RunQueue(cpu: cpu, idle: idle), desc: desc)
+    idle.cpu = cpu
     perCpuAreas[cpu] = area
     return area
 }
@@ -64,7 +73,12 @@ func cpu_data(_ cpu: Int) -> PerCpu {
     return a
 }
 
-func this_rq() -> RunQueue { cpu_data(smp_processor_id()).rq }
+@inline(__always)
+func this_cpu_area() -> PerCpu { cpu_data(smp_processor_id()) }
+
+func this_rq() -> RunQueue { this_cpu_area().rq }
+
+func cpu_rq(_ cpu: Int) -> RunQueue { cpu_data(cpu).rq }
 
 /// `current`: the task running on this CPU.
 var current: Task {

@@ -26,10 +26,17 @@ struct ThreadStruct {
     var fpuValid = false
 }
 
+/// Slots of the stack area. A freed slot is `dirty` while other CPUs may
+/// still hold its old translation (global entries survive CR3 reloads); it
+/// is handed out again only after flush_tlb_kernel_all(), which is done in a
+/// batch (Linux's lazy vmap purge does the same for vmalloc).
 struct StackSlots {
     var bitmap = InlineArray<64, UInt64>(repeating: 0)
+    var dirty = InlineArray<64, UInt64>(repeating: 0)
+    var nrDirty = 0
     var inUse = 0
 }
+private let STACK_DIRTY_BATCH = 64
 var stackSlots = StackSlots()
 /// Guards stackSlots and the vmalloc-area page tables.
 let vmallocLock = SpinLock(name: "vmap_area_lock")
@@ -50,6 +57,9 @@ func thread_stack_cache_init() {
 /// alloc_thread_stack_node(): frames for a stack, mapped below a guard page.
 func alloc_thread_stack() -> UInt64? {
     var slot = -1
+    if stackSlots.nrDirty >= STACK_DIRTY_BATCH || stackSlots.inUse + stackSlots.nrDirty >= MAX_KERNEL_STACKS {
+        purge_dirty_stack_slots()
+    }
     vmallocLock.withLock {
         for w in 0..<64 where stackSlots.bitmap[w] != ~0 {
             let bit = (~stackSlots.bitmap[w]).trailingZeroBitCount
@@ -87,9 +97,27 @@ func free_thread_stack(_ base: UInt64, mappedBytes: UInt64 = THREAD_SIZE) {
         off += PAGE_SIZE
     }
     let slot = Int((base - PAGE_SIZE - VMALLOC_START) / STACK_SLOT_SIZE)
+    let smp = num_online_cpus() > 1
     vmallocLock.withLock {
-        stackSlots.bitmap[slot / 64] &= ~(1 << UInt64(slot % 64))
+        if smp {
+            stackSlots.dirty[slot / 64] |= 1 << UInt64(slot % 64)
+            stackSlots.nrDirty += 1
+        } else {
+            stackSlots.bitmap[slot / 64] &= ~(1 << UInt64(slot % 64))
+        }
         stackSlots.inUse -= 1
+    }
+}
+
+/// Every CPU forgets the freed stacks' translations; their slots are free again.
+private func purge_dirty_stack_slots() {
+    flush_tlb_kernel_all()
+    vmallocLock.withLock {
+        for w in 0..<64 where stackSlots.dirty[w] != 0 {
+            stackSlots.bitmap[w] &= ~stackSlots.dirty[w]
+            stackSlots.dirty[w] = 0
+        }
+        stackSlots.nrDirty = 0
     }
 }
 
@@ -138,7 +166,7 @@ func copy_thread_initial(_ t: Task, _ regs: UnsafeMutablePointer<PtRegs>) {
 }
 
 /// TSS.rsp0: the stack an interrupt from user mode lands on.
-func cpu_tss_set_rsp0(_ top: UInt64) { bootCpuDescriptors.setKernelStack(top) }
+func cpu_tss_set_rsp0(_ top: UInt64) { this_cpu_area().desc.setKernelStack(top) }
 
 /// The registers of the user context this task will return to.
 func task_pt_regs(_ t: Task) -> UnsafeMutablePointer<PtRegs> {

@@ -80,6 +80,7 @@ private func dispatch(_ table: UnsafeMutablePointer<SyscallFn?>?, _ regs: Unsafe
 public func do_syscall_64(_ regs: UnsafeMutablePointer<PtRegs>) -> Bool {
     local_irq_enable()
     dispatch(x86Table, regs)
+    sched_seed_preempt_point()
     exit_to_user_mode(regs)
     local_irq_disable()
     let r = regs.pointee
@@ -96,6 +97,7 @@ func do_int80_syscall(_ regs: UnsafeMutablePointer<PtRegs>) {
     regs.pointee.orig_rax = regs.pointee.rax
     local_irq_enable()
     dispatch(genericTable, regs)
+    sched_seed_preempt_point()
     local_irq_disable()
 }
 

@@ -63,11 +63,13 @@ public func do_IRQ_or_trap(_ regs: UnsafeMutablePointer<PtRegs>) {
         return
     }
     if vector >= FIRST_EXTERNAL_VECTOR {
+        let lockdepSaved = lockdep_irq_enter()
         if let h = irqVectorTable[vector] {
             h(regs)
         } else {
             pr_warn("spurious interrupt on vector \(vector)")
         }
+        lockdep_irq_exit(lockdepSaved)
         irq_exit(regs)
         return
     }
@@ -104,7 +106,13 @@ struct PFErrorCode: OptionSet {
 /// fixup for user copies, else an oops. Linux: arch/x86/mm/fault.c.
 func do_page_fault(_ regs: UnsafeMutablePointer<PtRegs>, errorCode: UInt64, address: UInt64) {
     let ec = PFErrorCode(rawValue: errorCode)
-    if handle_page_fault(regs, ec, address) { return }
+    // Fault with interrupts on if the faulting code had them on (Linux:
+    // do_user_addr_fault's local_irq_enable): resolving it may flush TLBs.
+    let irqsWereOn = regs.pointee.rflags & (1 << 9) != 0
+    if irqsWereOn { local_irq_enable() }
+    let handled = handle_page_fault(regs, ec, address)
+    if irqsWereOn { local_irq_disable() }
+    if handled { return }
     // A kernel access to a bad user address inside copy_from_user and friends.
     if !regs.pointee.user_mode, let fixup = search_exception_tables(regs.pointee.rip) {
         regs.pointee.rip = fixup
@@ -164,7 +172,14 @@ func do_user_trap(_ regs: UnsafeMutablePointer<PtRegs>, vector: Int) {
 /// (Before the scheduler runs there is no task to do it for: only the mm
 /// self-tests visit user mode then, see arch/x86_64/mm/fault_test.swift.)
 func irq_exit(_ regs: UnsafeMutablePointer<PtRegs>) {
-    if regs.pointee.user_mode && scheduler_running { exit_to_user_mode(regs) }
+    // The way back to user mode runs with interrupts on, as Linux's
+    // exit_to_user_mode_loop(): signal delivery may fault on the user stack
+    // and take locks a TLB flush on another CPU waits behind.
+    if regs.pointee.user_mode && scheduler_running {
+        local_irq_enable()
+        exit_to_user_mode(regs)
+        local_irq_disable()
+    }
 }
 
 /// For oops reports: who was running.
@@ -177,4 +192,3 @@ func current_comm_for_oops() -> InlineArray<16, UInt8> {
     return c
 }
 
-func smp_send_stop() {}

@@ -3,6 +3,11 @@
 // A test-and-test-and-set lock on one atomic word. `lockIrqSave` also turns
 // interrupts off on this CPU, for locks that an interrupt handler may take:
 // without it, a handler that spins on a lock its own CPU holds never returns.
+//
+// A spinner also answers TLB-flush requests (flush_tlb_poll): a CPU waiting
+// for a lock with interrupts off must not hold up a flusher that holds it.
+// With `lockcheck` on the command line every acquisition goes through the
+// lock-order checker (lockdep.swift), which knows a lock by its name.
 
 import CShim
 import Synchronization
@@ -15,17 +20,27 @@ struct SpinLock: ~Copyable {
     init(name: StaticString) { self.name = name }
 
     func lock() {
+        if lockcheck_enabled { lock_acquire(name) }
         while true {
             if word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged { return }
-            while word.load(ordering: .relaxed) != 0 { cpu_relax() }
+            while word.load(ordering: .relaxed) != 0 {
+                flush_tlb_poll()
+                cpu_relax()
+            }
         }
     }
 
     func tryLock() -> Bool {
-        word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged
+        let ok = word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged
+        // A trylock cannot deadlock, so it records no order; it is held, though.
+        if ok && lockcheck_enabled { lock_acquire(name, trylock: true) }
+        return ok
     }
 
-    func unlock() { word.store(0, ordering: .releasing) }
+    func unlock() {
+        if lockcheck_enabled { lock_release(name) }
+        word.store(0, ordering: .releasing)
+    }
 
     var isLocked: Bool { word.load(ordering: .relaxed) != 0 }
 

@@ -7,6 +7,16 @@
 // switch and released by the task switched to (finish_task_switch()), which
 // also drops the last reference of a task that died: a task never frees the
 // stack it is running on.
+//
+// That lock-across-the-switch is also what makes migration safe without
+// Linux's p->on_cpu handshake: a task is only ever moved while it sits on a
+// queue or sleeps, and whoever moves it takes its queue's lock first — which
+// its old CPU releases only once it has fully switched away from it.
+//
+// Where a task runs (kernel/sched/fair.swift): a new task goes to the
+// least-loaded CPU it may use, a woken one stays where it ran unless another
+// allowed CPU is idle, and an idle CPU pulls a waiting task from the busiest
+// queue. Waking a task on another CPU sends that CPU a reschedule IPI.
 
 import CShim
 
@@ -25,6 +35,9 @@ final class RunQueue {
     unowned(unsafe) var curr: Task
     unowned(unsafe) let idle: Task
     var nrSwitches = 0
+    /// A task schedule() took off this CPU because its affinity no longer
+    /// allows it here; finish_task_switch() queues it elsewhere.
+    unowned(unsafe) var migrating: Task? = nil
 
     init(cpu: Int, idle: Task) {
         self.cpu = cpu
@@ -54,6 +67,24 @@ final class RunQueue {
         nrRunning += 1
     }
 
+    /// Takes `t` out of the middle of the queue (migration).
+    func dequeue(_ t: Task) {
+        BUG_ON(!t.onRq || t.cpu != cpu, "dequeue of a task not on this queue")
+        var prev: Task? = nil
+        var cur = head
+        while let c = cur, c !== t { prev = c; cur = c.rqNext }
+        BUG_ON(cur == nil, "queued task missing from its queue")
+        if let prev { prev.rqNext = t.rqNext } else { head = t.rqNext }
+        if tail === t { tail = prev }
+        t.rqNext = nil
+        t.onRq = false
+        nrRunning -= 1
+    }
+
+    /// What placement compares: tasks waiting plus the one running.
+    var load: Int { nrRunning + (curr.isIdle ? 0 : 1) }
+    var isIdle: Bool { curr.isIdle && nrRunning == 0 }
+
     func dequeueHead() -> Task? {
         guard let t = head else { return nil }
         head = t.rqNext
@@ -65,8 +96,15 @@ final class RunQueue {
     }
 }
 
+/// set_current_state(): with a full barrier (Linux's smp_store_mb), so that
+/// the condition the caller checks next is read after the state is visible:
+/// a waker that changes the condition and then reads the state cannot miss
+/// a sleeper.
 @inline(__always)
-func set_current_state(_ s: TaskState) { current.state = s }
+func set_current_state(_ s: TaskState) {
+    current.state = s
+    smp_mb()
+}
 
 /// schedule(): give the CPU to the next runnable task. Returns when the
 /// caller is picked again (never, for a task that set TASK_DEAD).
@@ -77,7 +115,11 @@ func schedule() {
     rq.lock.lock()
     prev.needResched = false
     if prev.state == .running && !prev.isIdle && !prev.onRq {
-        rq.enqueue(prev)
+        if prev.cpusAllowed & (1 << UInt64(rq.cpu)) != 0 {
+            rq.enqueue(prev)
+        } else {
+            rq.migrating = prev
+        }
     }
     let next = rq.dequeueHead() ?? rq.idle
     if next === prev {
@@ -94,7 +136,10 @@ func schedule() {
 /// Called on the new task's stack right after the switch, with rq->lock held.
 func finish_task_switch(_ prev: Task) {
     let rq = this_rq()
+    let moving = rq.migrating
+    rq.migrating = nil
     rq.lock.unlock()
+    if let moving { move_task_to_allowed_cpu(moving) }
     if prev.state == .dead {
         // The dead task's stack is no longer in use: free it, and drop the
         // reference that kept the task alive while it could run (Linux:
@@ -112,36 +157,106 @@ public func schedule_tail(_ prevRaw: UInt64) {
     local_irq_enable()
 }
 
-/// try_to_wake_up(): a sleeping task becomes runnable on its CPU's queue.
-/// Returns false if it was not sleeping.
+/// try_to_wake_up(): a sleeping task becomes runnable — where it last ran,
+/// or on an idle CPU it may use. Returns false if it was not sleeping.
 @discardableResult
 func wake_up_process(_ t: Task) -> Bool {
-    try_to_wake_up(t, mask: [.interruptible, .uninterruptible])
+    try_to_wake_up(t, mask: TaskState.interruptible.union(.uninterruptible))
 }
 
 @discardableResult
 func try_to_wake_up(_ t: Task, mask: TaskState) -> Bool {
-    let rq = cpu_data(t.cpu).rq
-    let flags = rq.lock.lockIrqSave()
-    defer { rq.lock.unlockIrqRestore(flags) }
-    guard !t.state.intersection(mask).isEmpty else { return false }
-    t.state = .running
-    if !t.onRq && rq.curr !== t {
-        rq.enqueueHead(t)
-        // Wake-up preemption: the running task yields at its next way out
-        // of the kernel (at once, if this wake-up came from an interrupt).
-        rq.curr.needResched = true
+    let flags = local_irq_save()
+    let rq = task_rq_lock(t)
+    guard !t.state.intersection(mask).isEmpty else {
+        rq.lock.unlock()
+        local_irq_restore(flags)
+        return false
     }
+    t.state = .running
+    // Still on its CPU (it set its state but has not switched away yet):
+    // its schedule() will see TASK_RUNNING and keep it.
+    if t.onRq || rq.curr === t {
+        rq.lock.unlock()
+        local_irq_restore(flags)
+        return true
+    }
+    let cpu = select_task_rq(t, prevCpu: rq.cpu)
+    if cpu == rq.cpu {
+        activate_task(rq, t)
+        rq.lock.unlock()
+    } else {
+        // Nobody can reach it in between: it is TASK_RUNNING (wakers stop),
+        // on no queue (balancers cannot see it) and not running.
+        rq.lock.unlock()
+        let dst = cpu_rq(cpu)
+        dst.lock.lock()
+        activate_task(dst, t)
+        dst.lock.unlock()
+    }
+    local_irq_restore(flags)
     return true
 }
 
-/// wake_up_new_task(): a forked task's first enqueue.
+/// task_rq_lock(): lock the queue of the CPU `t` last ran on. `t.cpu` only
+/// changes under that lock, so check again once it is held.
+func task_rq_lock(_ t: Task) -> RunQueue {
+    while true {
+        let rq = cpu_rq(t.cpu)
+        rq.lock.lock()
+        if t.cpu == rq.cpu { return rq }
+        rq.lock.unlock()
+    }
+}
+
+/// activate_task() + check_preempt_curr(): queue a woken task first (a
+/// sleeper has used less CPU than the tasks that kept running), and have the
+/// running task yield at its next way out of the kernel — at once, through
+/// an IPI, if that is on another CPU.
+private func activate_task(_ rq: RunQueue, _ t: Task) {
+    rq.enqueueHead(t)
+    resched_curr(rq)
+}
+
+/// resched_curr(): `rq`'s running task should call schedule() soon.
+func resched_curr(_ rq: RunQueue) {
+    rq.curr.needResched = true
+    if rq.cpu != smp_processor_id() { smp_send_reschedule(rq.cpu) }
+}
+
+/// wake_up_new_task(): a forked task's first enqueue, on the least-loaded
+/// CPU it may use (Linux: sched_balance_fork via select_task_rq).
 func wake_up_new_task(_ t: Task) {
-    let rq = this_rq()
-    let flags = rq.lock.lockIrqSave()
+    let flags = local_irq_save()
+    let cpu = select_task_rq(t, prevCpu: smp_processor_id(), fork: true)
+    let rq = cpu_rq(cpu)
+    rq.lock.lock()
     t.state = .running
     rq.enqueue(t)
+    if cpu != smp_processor_id() && rq.curr.isIdle { resched_curr(rq) }
+    rq.lock.unlock()
+    local_irq_restore(flags)
+}
+
+/// The other half of an affinity change: a task that schedule() did not put
+/// back on this CPU's queue goes to one it may use.
+private func move_task_to_allowed_cpu(_ t: Task) {
+    let cpu = select_task_rq(t, prevCpu: smp_processor_id())
+    let rq = cpu_rq(cpu)
+    let flags = rq.lock.lockIrqSave()
+    rq.enqueue(t)
+    resched_curr(rq)
     rq.lock.unlockIrqRestore(flags)
+}
+
+/// kick_process(): a task running in user mode on another CPU looks at its
+/// signals now instead of at its next tick (the IPI's way back to user mode
+/// goes through exit_to_user_mode()).
+func kick_process(_ t: Task) {
+    let cpu = t.cpu
+    if cpu != smp_processor_id() && cpu_online(cpu) && cpu_rq(cpu).curr === t {
+        smp_send_reschedule(cpu)
+    }
 }
 
 /// scheduler_tick(): account the tick to the interrupted task and ask for a
@@ -160,6 +275,7 @@ func scheduler_tick(userMode: Bool) {
     } else if this_rq().nrRunning > 0 {
         t.needResched = true
     }
+    if sched_seeded && seed_chance(8) { t.needResched = true }
 }
 
 /// sched_yield(2): to the back of the queue.
@@ -173,7 +289,9 @@ func sys_sched_yield(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func cpu_idle_loop() -> Never {
     while true {
         local_irq_disable()
-        if current.needResched || this_rq().nrRunning > 0 {
+        let rq = this_rq()
+        if rq.nrRunning == 0 && num_online_cpus() > 1 { idle_balance(rq) }
+        if current.needResched || rq.nrRunning > 0 {
             local_irq_enable()
             schedule()
         } else {
@@ -185,7 +303,9 @@ func cpu_idle_loop() -> Never {
 /// context_switch(): address space, per-CPU pointers, FPU, stack. Returns
 /// the task we switched away from, as seen by whoever resumes here.
 private func context_switch(_ prev: Task, _ next: Task) -> Task {
-    if let mm = next.mm { switch_mm(mm) }
+    // No lazy TLB: the idle task and kernel threads run on init_pgd, so an
+    // exited process's page tables are never left loaded (tlb.swift).
+    switch_mm(next.mm)
     switch_to_prepare(prev, next)
     set_current(next)
     this_cpu_set_top_of_stack(next.stackTop)

@@ -9,6 +9,7 @@
 // frees it with the last one.
 
 import CShim
+import Synchronization
 
 /// task->__state. TASK_RUNNING is the empty set: runnable or running.
 struct TaskState: OptionSet {
@@ -123,8 +124,12 @@ final class Task {
     var stackBase: UInt64 = 0
     var stackTop: UInt64 = 0
 
-    /// References: see the top of this file.
-    var usage = 1
+    /// References: see the top of this file. Atomic: the CPU that switches
+    /// away from a dead task and the parent's release_task() drop theirs
+    /// concurrently.
+    let usage = Atomic<Int>(1)
+    /// CPUs it may run on (task->cpus_mask), a bit per CPU.
+    var cpusAllowed: UInt64 = ~0
 
     /// Pid hash chain (kernel/pid.swift).
     var pidHashNext: Task? = nil
@@ -160,10 +165,10 @@ final class Task {
 }
 
 /// get_task_struct()/put_task_struct(): the last reference frees the task.
-func get_task_struct(_ t: Task) { t.usage += 1 }
+func get_task_struct(_ t: Task) { t.usage.wrappingAdd(1, ordering: .relaxed) }
 
 func put_task_struct(_ t: Task) {
-    t.usage -= 1
-    BUG_ON(t.usage < 0, "task usage below zero")
-    if t.usage == 0 { free_task(t) }
+    let left = t.usage.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
+    BUG_ON(left < 0, "task usage below zero")
+    if left == 0 { free_task(t) }
 }

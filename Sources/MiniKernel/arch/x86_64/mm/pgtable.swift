@@ -114,8 +114,8 @@ func paging_init() {
               let pmd = pud.next(pud_index(va), create: true) else { panic("paging_init: no memory") }
         for i in 0..<512 {
             let pa = UInt64(gb) << 30 + UInt64(i) << 21
-            var f: PTEFlags = [.kernelData, .huge]
-            if pa >= 0xc000_0000 { f.formUnion([.cacheDisable, .writeThrough]) }
+            var f = PTEFlags.kernelData.union(.huge)
+            if pa >= 0xc000_0000 { f.formUnion(PTEFlags.cacheDisable.union(.writeThrough)) }
             pmd[i] = pa | f.rawValue
         }
     }
