@@ -295,7 +295,9 @@ private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
         for_each_thread(p.signal) { t in
             t.realParent = reaper
             t.parent = reaper
-            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t) }
+            // Linux sends it with SEND_SIG_NOINFO: si_code SI_USER and si_pid the
+            // dying parent's tgid (current is the father), as if it had called kill().
+            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t, info: info_user(t.pdeathSignal)) }
         }
         link_child(p, to: reaper)
         trace_reparent(p, from: father, to: reaper)
