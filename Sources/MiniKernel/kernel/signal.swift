@@ -198,6 +198,11 @@ final class SignalStruct {
     var sharedPending = SigPending()
     /// The parent sleeps here in wait4(); exit_notify() wakes it.
     let waitChldExit = WaitQueueHead()
+    /// de_thread(): the thread exec'ing while it waits for the others to go
+    /// (signal->group_exec_task), and how many releases it still waits for —
+    /// or -1 once it waits for the old leader to become a zombie (notify_count).
+    var groupExecTask: Task? = nil
+    var notifyCount = 0
     var isChildSubreaper = false
     var hasChildSubreaper = false
     var pgrp: Int32 = 0
