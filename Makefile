@@ -83,7 +83,7 @@ $(BUILD)/demo.cpio: $(BUILD)/userland/demo_init $(BUILD)/host/gen_init_cpio
 
 run: all $(BUILD)/demo.cpio
 	timeout 60 $(QEMU) $(QEMU_FLAGS) -smp 2 -kernel $(KERNEL) -initrd $(BUILD)/demo.cpio \
-	  -append "console=ttyS0 init=/init" ; \
+	  -append "console=ttyS0 init=/init trace=exit" ; \
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
 
 test: check-tools

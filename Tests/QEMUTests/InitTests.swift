@@ -30,6 +30,31 @@ struct InitTests {
         ] {
             require("the output contains \"\(fact.dropLast())\"", output.contains(fact))
         }
+        // The four acts, each announced by its caption, in order.
+        let captions = [
+            "=== Act 1: five children live and die; init reaps each with wait4\n",
+            "=== Act 2: a thread group ends with exit_group(3): every thread dies, init hears once\n",
+            "=== Act 3: a subreaper adopts the orphans its dead child leaves behind\n",
+            "=== Act 4: a zombie: dead, but kept until its parent's wait4 collects the status\n",
+        ]
+        let at = captions.map { output.range(of: $0)?.lowerBound }
+        require("each act's caption appears once: \(captions.map { $0.dropLast() })",
+                at.allSatisfy { $0 != nil } && captions.allSatisfy { output.components(separatedBy: $0).count == 2 })
+        require("the captions come in order", zip(at, at.dropFirst()).allSatisfy { a, b in
+            guard let a, let b else { return false }
+            return a < b
+        })
+        for fact in [
+            "exited with status 3 (wait status 0x0300), threads and all\n",
+            "none of the orphans came to init\n",
+            "but is a zombie: kill(pid, 0) = 0\n",
+            "demo_init: wait4 reaped the zombie, status 7; now kill(pid, 0) = ESRCH\n",
+        ] {
+            require("the output contains \"\(fact.dropLast())\"", output.contains(fact))
+        }
+        require("the subreaper adopts and reaps two orphans",
+                output.components(separatedBy: "subreaper: adopted and reaped pid ").count - 1 == 2)
+        require("no sleeping thread outlives exit_group", !output.contains("should never be printed"))
         require("the output ends with the goodbye line",
                 output.hasSuffix("demo_init: all children reaped, exiting with 0. Goodbye!\n"))
         require("init exits 0 (got \(run.status.map { WaitStatus.describe($0) } ?? "no init exit line"))", run.status == 0)
@@ -38,6 +63,24 @@ struct InitTests {
         if !problems.isEmpty {
             Issue.record(Comment(rawValue: "demo_init, -smp \(smp): expected that\n  - "
                 + problems.joined(separator: "\n  - ") + "\nuser output:\n\(output)\n\(run.boot)"))
+        }
+    }
+
+    /// `make run` boots with trace=exit: the kernel's trace of act 2 (the thread group's
+    /// exit_group) sits between the captions of acts 2 and 3, so a reader can follow it.
+    @Test("with trace=exit, act 2's exit_group trace sits under its caption", arguments: [1, 4])
+    func traceUnderCaption(smp: Int) async throws {
+        let boot = try await DemoBoot.run(smp: smp).boot
+        let lines = boot.lines
+        guard let act2 = lines.firstIndex(where: { $0.contains("=== Act 2:") }),
+              let act3 = lines.firstIndex(where: { $0.contains("=== Act 3:") }), act2 < act3 else {
+            expect(boot, false, "the captions of acts 2 and 3 are missing or out of order")
+            return
+        }
+        let traced = lines[act2..<act3].compactMap { Self.kernelMessage($0) }.filter { $0.hasPrefix("trace: ") }
+        for event in ["sched_process_exit:", "signal_deliver: sig=9", "group_dead=true", "exit_notify: EXIT_ZOMBIE",
+                      "do_task_dead: TASK_DEAD", "sched_process_wait:", "sched_process_free:"] {
+            expect(boot, traced.contains { $0.contains(event) }, "no \(event) trace line between the captions of acts 2 and 3")
         }
     }
 
@@ -80,9 +123,10 @@ struct InitTests {
     }
 }
 
-/// One demo_init boot per CPU count, shared by the tests that read it.
+/// One demo_init boot per CPU count, shared by the tests that read it, with
+/// trace=exit on as `make run` has it.
 enum DemoBoot {
-    static let smp1 = Task { try await bootProgram("demo_init", smp: 1) }
-    static let smp4 = Task { try await bootProgram("demo_init", smp: 4) }
+    static let smp1 = Task { try await bootProgram("demo_init", smp: 1, append: "trace=exit") }
+    static let smp4 = Task { try await bootProgram("demo_init", smp: 4, append: "trace=exit") }
     static func run(smp: Int) async throws -> ProgramRun { try await (smp == 1 ? smp1 : smp4).value }
 }

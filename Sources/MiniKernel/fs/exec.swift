@@ -18,6 +18,7 @@
 // exec runs once per process and must not leak.
 
 import CShim
+import Synchronization
 
 let PATH_MAX = 4096
 
@@ -78,8 +79,16 @@ func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp:
     if r < 0 { return r }
     guard let newMM = image.mm else { return Errno.ENOMEM.negated }
 
-    // The point of no return.
+    // The point of no return (begin_new_exec()). First the other threads go:
+    // the new image runs alone, under the process's pid.
     let me = current
+    let dt = de_thread(me)
+    if dt < 0 {
+        // Another group exit or exec won the race and killed us; we die on the
+        // way out (Linux: no SIGSEGV then, the fatal signal is already pending).
+        mmput(newMM)
+        return dt
+    }
     exec_mm_release(me)
     let old = me.mm
     me.mm = newMM
@@ -87,10 +96,143 @@ func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp:
     if let old { mmput(old) }
     me.setComm(path)
     me.flags.remove(.forkNoExec)
+    unshare_sighand(me)
     flush_signal_handlers(me)
     start_thread(regs, ip: image.entry, sp: image.sp)
     trace_sched_process_exec(me)
     return 0
+}
+
+// MARK: - de_thread: exec in a multi-threaded process
+
+/// de_thread(): make `tsk` the only thread of its process before the new
+/// image runs (Linux fs/exec.c, called from begin_new_exec()).
+///
+/// 1. zap_other_threads() sends SIGKILL to every other thread; we sleep until
+///    each of them has been released (__exit_signal() counts notify_count
+///    down and wakes us). The leader is not counted: a leader that dies
+///    before its last thread stays a zombie (delay_group_leader).
+/// 2. If we are not the leader, we wait for it to become a zombie
+///    (exit_notify() wakes us while notify_count is -1), take its pid
+///    (exchange_tids(), transfer_pid(); its process group and session go with
+///    its place as leader) and its place in its parent's children, become the
+///    group leader, and release the old leader, which now carries our old tid.
+/// 3. exit_signal is SIGCHLD again: we are a process now, not a thread.
+///
+/// 0, or -EAGAIN when another group exit or exec is in progress, or a fatal
+/// signal came while we waited.
+func de_thread(_ tsk: Task) -> Int {
+    let sig = tsk.signal
+    if !thread_group_empty(tsk) {
+        // Kill all other threads in the thread group.
+        var flags = siglock.lockIrqSave()
+        if sig.flags.contains(.groupExit) || sig.groupExecTask != nil {
+            // Another group action in progress: return so that the signal is processed.
+            siglock.unlockIrqRestore(flags)
+            return Errno.EAGAIN.negated
+        }
+        sig.groupExecTask = tsk
+        sig.notifyCount = zap_other_threads(tsk)
+        if !tsk.isGroupLeader { sig.notifyCount -= 1 }
+        while sig.notifyCount != 0 {
+            set_current_state(.killable)
+            siglock.unlockIrqRestore(flags)
+            schedule()
+            if fatal_signal_pending(tsk) { return de_thread_killed(sig) }
+            flags = siglock.lockIrqSave()
+        }
+        siglock.unlockIrqRestore(flags)
+
+        // All other threads have exited; wait for the leader to become
+        // inactive, and assume its pid.
+        if !tsk.isGroupLeader {
+            let leader = tsk.groupLeader
+            var tl: IrqFlags
+            while true {
+                tl = tasklistLock.lockIrqSave()
+                // Under tasklist_lock, so that exit_notify() cannot miss it.
+                sig.notifyCount = -1
+                if leader.exitState != .none { break }
+                set_current_state(.killable)
+                tasklistLock.unlockIrqRestore(tl)
+                schedule()
+                if fatal_signal_pending(tsk) { return de_thread_killed(sig) }
+            }
+            // The process's age is the old leader's, whose pid we take.
+            tsk.startTime = leader.startTime
+            exchange_tids(tsk, leader)
+            // transfer_pid(TGID, PGID, SID): our pid now is the process's, and
+            // the group and session references follow the leadership (they
+            // are dropped by __unhash_process() of the group leader).
+            replace_child(leader, with: tsk)
+            tsk.groupLeader = tsk
+            for_each_thread(sig) { $0.groupLeader = tsk }   // the old leader, and us
+            tsk.exitSignal = SIGCHLD
+            leader.exitSignal = -1
+            BUG_ON(leader.exitState != .zombie, "de_thread: the old leader is not a zombie")
+            leader.exitState = .dead
+            tasklistLock.unlockIrqRestore(tl)
+            release_task(leader)
+        }
+        flags = siglock.lockIrqSave()
+        sig.groupExecTask = nil
+        sig.notifyCount = 0
+        siglock.unlockIrqRestore(flags)
+    }
+    // We have changed execution domain.
+    tsk.exitSignal = SIGCHLD
+    BUG_ON(!tsk.isGroupLeader, "de_thread: not the group leader")
+    return 0
+}
+
+/// de_thread()'s `killed:` exit: a fatal signal ended the wait.
+private func de_thread_killed(_ sig: SignalStruct) -> Int {
+    set_current_state(.running)
+    let flags = tasklistLock.lockIrqSave()   // protects against exit_notify() and __exit_signal()
+    let f = siglock.lockIrqSave()
+    sig.groupExecTask = nil
+    sig.notifyCount = 0
+    siglock.unlockIrqRestore(f)
+    tasklistLock.unlockIrqRestore(flags)
+    return Errno.EAGAIN.negated
+}
+
+/// exchange_tids(): the two tasks swap pid numbers. Called with tasklist_lock held.
+private func exchange_tids(_ left: Task, _ right: Task) {
+    detach_pid(left)
+    detach_pid(right)
+    let pid = left.pid
+    left.pid = right.pid
+    right.pid = pid
+    attach_pid(left)
+    attach_pid(right)
+}
+
+/// list_replace_init(&leader->sibling, &tsk->sibling): `new` takes `old`'s
+/// place among its parent's children, in the same position (wait4(-1)
+/// order). Called with tasklist_lock held.
+private func replace_child(_ old: Task, with new: Task) {
+    new.siblingPrev = old.siblingPrev
+    new.siblingNext = old.siblingNext
+    if let prev = old.siblingPrev { prev.siblingNext = new }
+    else if old.realParent.childrenHead === old { old.realParent.childrenHead = new }
+    if let next = old.siblingNext { next.siblingPrev = new }
+    old.siblingPrev = nil
+    old.siblingNext = nil
+}
+
+/// unshare_sighand(): a handler table shared with another process
+/// (CLONE_SIGHAND without CLONE_THREAD) is copied before exec resets it, so
+/// the other process keeps its handlers.
+func unshare_sighand(_ t: Task) {
+    let old = t.sighand
+    guard old.count.load(ordering: .acquiring) > 1 else { return }
+    let fresh = SighandStruct()
+    let flags = siglock.lockIrqSave()
+    fresh.action = old.action
+    t.sighand = fresh
+    siglock.unlockIrqRestore(flags)
+    put_sighand(old)
 }
 
 /// exec_mm_release(): as at exit, a vfork parent may run again — our

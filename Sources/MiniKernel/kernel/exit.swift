@@ -116,7 +116,9 @@ func do_exit(_ code: Int32) -> Never {
 }
 
 /// zap_other_threads(): SIGKILL to every other thread of the group, woken
-/// wherever it is. Called with siglock held. Returns how many there were.
+/// wherever it is. Called with siglock held. Returns how many other threads
+/// there are, dead ones included (as Linux counts them: de_thread() waits for
+/// each of them to be released, except a leader, which stays a zombie).
 @discardableResult
 func zap_other_threads(_ p: Task) -> Int {
     var count = 0
@@ -124,9 +126,9 @@ func zap_other_threads(_ p: Task) -> Int {
     for_each_thread(p.signal) { t in
         guard t !== p else { return }
         t.jobctlStopPending = false
+        count += 1
         // Don't bother with already dead threads.
         if t.exitState != .none { return }
-        count += 1
         t.pending.signal.insert(SIGKILL)
         signal_wake_up(t, fatal: true)
     }
@@ -141,11 +143,17 @@ func do_group_exit(_ codeIn: Int32) -> Never {
     let sig = tsk.signal
     if sig.flags.contains(.groupExit) {
         code = sig.groupExitCode
+    } else if sig.groupExecTask != nil {
+        // Killed by de_thread(): another thread is exec'ing; the process
+        // lives on in it, so this is no group exit.
+        code = 0
     } else {
         let flags = siglock.lockIrqSave()
         if sig.flags.contains(.groupExit) {
             // Another thread got here before we took the lock.
             code = sig.groupExitCode
+        } else if sig.groupExecTask != nil {
+            code = 0
         } else {
             sig.groupExitCode = code
             sig.flags = .groupExit
@@ -255,6 +263,16 @@ private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
     }
 }
 
+/// find_child_reaper(): when the task that is init's child reaper exits but
+/// its process lives on (a thread of init exec'd, or init's leader called
+/// exit()), a live thread of init takes the role. Linux keeps it in the pid
+/// namespace (pid_ns->child_reaper); we have one namespace and one variable.
+/// A dying init group is handled in do_exit() before we get here.
+private func find_child_reaper(_ father: Task) {
+    guard father === child_reaper, let thread = find_alive_thread(father) else { return }
+    child_reaper = thread
+}
+
 /// find_new_reaper(): who adopts the children of `father` — a live thread
 /// of its own group, else the nearest live subreaper above it, else init.
 private func find_new_reaper(_ father: Task) -> Task {
@@ -288,6 +306,7 @@ private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
 /// forget_original_parent(): every child moves to the reaper, each of its
 /// threads too. Called with tasklist_lock held.
 private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
+    find_child_reaper(father)
     guard father.childrenHead != nil else { return }
     let reaper = find_new_reaper(father)
     while let p = father.childrenHead {
@@ -295,7 +314,9 @@ private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
         for_each_thread(p.signal) { t in
             t.realParent = reaper
             t.parent = reaper
-            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t) }
+            // Linux sends it with SEND_SIG_NOINFO: si_code SI_USER and si_pid the
+            // dying parent's tgid (current is the father), as if it had called kill().
+            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t, info: info_user(t.pdeathSignal)) }
         }
         link_child(p, to: reaper)
         trace_reparent(p, from: father, to: reaper)
@@ -324,6 +345,8 @@ func exit_notify(_ tsk: Task, groupDead: Bool) {
         tsk.rqNext = dead
         dead = tsk
     }
+    // mt-exec: de_thread() is waiting for the group leader to become a zombie.
+    if tsk.signal.notifyCount < 0, let execer = tsk.signal.groupExecTask { wake_up_process(execer) }
     tasklistLock.unlockIrqRestore(flags)
     while let p = dead {
         dead = p.rqNext
@@ -403,6 +426,13 @@ private func __exit_signal(_ p: Task) {
     sig.utime += p.utime
     sig.stime += p.stime
     sig.nrThreads -= 1
+    if !p.isGroupLeader {
+        // If there is any task waiting for the group exit (de_thread()), then notify it.
+        if sig.notifyCount > 0 {
+            sig.notifyCount -= 1
+            if sig.notifyCount == 0, let execer = sig.groupExecTask { wake_up_process(execer) }
+        }
+    }
     unlink_thread(p)
     flush_sigqueue(&p.pending)
     siglock.unlockIrqRestore(flags)

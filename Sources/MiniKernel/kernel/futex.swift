@@ -34,9 +34,13 @@ final class FutexWaiter {
 private var futexWaiters: FutexWaiter? = nil
 let futexLock = SpinLock(name: "futex_hash_bucket")
 
+/// get_futex_key()'s first check, as in Linux: a word that is not u32-aligned is
+/// -EINVAL, before the address is even looked at (then -EFAULT for a bad one).
+private func futex_key_misaligned(_ uaddr: UInt64) -> Bool { uaddr % 4 != 0 }
+
 /// get_futex_key(): nil for an address outside every mapping.
 private func get_futex_key(_ uaddr: UInt64, private isPrivate: Bool) -> FutexKey? {
-    guard uaddr & 3 == 0 else { return nil }
+    guard !futex_key_misaligned(uaddr) else { return nil }
     guard let mm = current.mm, let vma = find_vma(mm, uaddr), vma.start <= uaddr else { return nil }
     if isPrivate || !vma.isShared {
         return FutexKey(word: UInt64(UInt(bitPattern: Unmanaged.passUnretained(mm).toOpaque())), offset: uaddr,
@@ -49,6 +53,7 @@ private func get_futex_key(_ uaddr: UInt64, private isPrivate: Bool) -> FutexKey
 
 /// futex_wait(): sleep while *uaddr == val, until woken, timed out or signalled.
 private func futex_wait(_ uaddr: UInt64, _ val: UInt32, isPrivate: Bool, timeout: UInt64?) -> Int {
+    if futex_key_misaligned(uaddr) { return Errno.EINVAL.negated }
     guard let key = get_futex_key(uaddr, private: isPrivate) else { return Errno.EFAULT.negated }
     let me = current
     let w = FutexWaiter(key: key, task: me)
@@ -98,6 +103,7 @@ private func futex_wait(_ uaddr: UInt64, _ val: UInt32, isPrivate: Bool, timeout
 
 /// futex_wake(): wake up to `n` waiters on the word; returns how many.
 func futex_wake(_ uaddr: UInt64, _ n: Int, isPrivate: Bool) -> Int {
+    if futex_key_misaligned(uaddr) { return Errno.EINVAL.negated }
     guard let key = get_futex_key(uaddr, private: isPrivate) else { return Errno.EFAULT.negated }
     var woken = 0
     let flags = futexLock.lockIrqSave()

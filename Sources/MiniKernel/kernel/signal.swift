@@ -198,6 +198,11 @@ final class SignalStruct {
     var sharedPending = SigPending()
     /// The parent sleeps here in wait4(); exit_notify() wakes it.
     let waitChldExit = WaitQueueHead()
+    /// de_thread(): the thread exec'ing while it waits for the others to go
+    /// (signal->group_exec_task), and how many releases it still waits for —
+    /// or -1 once it waits for the old leader to become a zombie (notify_count).
+    var groupExecTask: Task? = nil
+    var notifyCount = 0
     var isChildSubreaper = false
     var hasChildSubreaper = false
     var pgrp: Int32 = 0
@@ -712,12 +717,14 @@ private func group_send_sig_info(_ sig: Int32, _ info: KSigInfo, _ p: Task) -> I
 func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let pid = Int32(truncatingIfNeeded: regs.arg0)
     let sig = Int32(truncatingIfNeeded: regs.arg1)
-    guard valid_signal(sig) else { return Errno.EINVAL.negated }
+    // Linux checks the signal number in check_kill_permission(), once a target
+    // has been found: kill(no such pid, 65) is ESRCH, kill(a process, 65) EINVAL.
     let info = info_user(sig)
     if pid > 0 {
         // tasklist_lock keeps the task from being released under us (Linux: RCU).
         return tasklistLock.withLock { () -> Int in
             guard let p = find_task_by_vpid(pid), p.exitState != .dead else { return Errno.ESRCH.negated }
+            guard valid_signal(sig) else { return Errno.EINVAL.negated }
             return group_send_sig_info(sig, info, p.groupLeader)
         }
     }
@@ -737,20 +744,26 @@ func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
             else { match = p.signal.pgrp == -pid }
             if match {
                 found = true
-                _ = group_send_sig_info(sig, info, p)
+                if valid_signal(sig) { _ = group_send_sig_info(sig, info, p) }
             }
         }
     }
-    return found ? 0 : Errno.ESRCH.negated
+    if !found { return Errno.ESRCH.negated }
+    return valid_signal(sig) ? 0 : Errno.EINVAL.negated
 }
 
 /// do_send_specific(): one thread, by tgid and tid (tgid < 0: any group).
 private func do_send_specific(_ tgid: Int32, _ tid: Int32, _ sig: Int32) -> Int {
     tasklistLock.withLock { () -> Int in
-        guard let p = find_task_by_vpid(tid), tgid <= 0 || p.tgid == tgid, p.exitState == .none else {
+        guard let p = find_task_by_vpid(tid), tgid <= 0 || p.tgid == tgid else {
             return Errno.ESRCH.negated
         }
-        if sig == 0 { return 0 }
+        // check_kill_permission(): the signal number is checked once the thread is found.
+        guard valid_signal(sig) else { return Errno.EINVAL.negated }
+        // The null signal is an existence check. A thread that has exited but is
+        // not yet released (a zombie leader) still exists: Linux answers 0, and a
+        // signal sent to it is lost, as if it died right after receiving it.
+        if sig == 0 || p.exitState != .none { return 0 }
         let flags = siglock.lockIrqSave()
         send_signal_locked(sig, info_user(sig, code: SI_TKILL), to: p, group: false)
         siglock.unlockIrqRestore(flags)
@@ -763,7 +776,6 @@ func sys_tgkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let tgid = Int32(truncatingIfNeeded: regs.arg0), tid = Int32(truncatingIfNeeded: regs.arg1)
     let sig = Int32(truncatingIfNeeded: regs.arg2)
     guard tid > 0, tgid > 0 else { return Errno.EINVAL.negated }
-    guard valid_signal(sig) else { return Errno.EINVAL.negated }
     return do_send_specific(tgid, tid, sig)
 }
 
@@ -771,7 +783,6 @@ func sys_tgkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func sys_tkill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let tid = Int32(truncatingIfNeeded: regs.arg0), sig = Int32(truncatingIfNeeded: regs.arg1)
     guard tid > 0 else { return Errno.EINVAL.negated }
-    guard valid_signal(sig) else { return Errno.EINVAL.negated }
     return do_send_specific(-1, tid, sig)
 }
 

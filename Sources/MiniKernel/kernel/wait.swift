@@ -296,16 +296,23 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         var ru = wo.rusage
         if !withUnsafeBytes(of: &ru, { copy_to_user(ruAddr, $0.baseAddress!, 144) }) { return Errno.EFAULT.negated }
     }
-    if infop != 0 {
-        // siginfo: si_signo, si_errno, si_code, pad, si_pid, si_uid, si_status.
-        var w = InlineArray<4, UInt64>(repeating: 0)
-        if ret > 0 {
-            w[0] = UInt64(UInt32(bitPattern: SIGCHLD))
-            w[1] = UInt64(UInt32(bitPattern: wo.cause))
-            w[2] = UInt64(UInt32(bitPattern: wo.infoPid))
-            w[3] = UInt64(UInt32(bitPattern: wo.infoStatus))
-        }
-        if !withUnsafeBytes(of: &w, { copy_to_user(infop, $0.baseAddress!, 32) }) { return Errno.EFAULT.negated }
+    // Linux stores exactly six fields, one unsafe_put_user() each: si_signo, si_errno,
+    // si_code, si_pid, si_uid, si_status (bytes 0-11 and 16-27). The padding and
+    // everything after si_status (si_utime, si_stime...) keep what the caller had.
+    if infop == 0 { return 0 }
+    if !access_ok(infop, 128) { return Errno.EFAULT.negated }
+    let found = ret > 0
+    let signo: Int32 = found ? SIGCHLD : 0
+    let fields: (Int32, Int32, Int32, Int32, UInt32, Int32) =
+        (signo, 0, found ? wo.cause : 0, found ? wo.infoPid : 0, 0 /* si_uid: every task is root */,
+         found ? wo.infoStatus : 0)
+    if !put_user_u32(infop + 0, UInt32(bitPattern: fields.0))
+        || !put_user_u32(infop + 4, UInt32(bitPattern: fields.1))
+        || !put_user_u32(infop + 8, UInt32(bitPattern: fields.2))
+        || !put_user_u32(infop + 16, UInt32(bitPattern: fields.3))
+        || !put_user_u32(infop + 20, fields.4)
+        || !put_user_u32(infop + 24, UInt32(bitPattern: fields.5)) {
+        return Errno.EFAULT.negated
     }
     ret = 0
     return ret
