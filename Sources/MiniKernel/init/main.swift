@@ -47,6 +47,7 @@ public func start_kernel(_ startInfo: UInt32) {
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
     let idle = sched_init()
+    task_memory_report()
     setup_local_apic()
     apic_timer_init()
     traceExit = kernel_params.trace.equals("exit") || kernel_params.trace.equals("all")
