@@ -56,6 +56,7 @@ public func start_kernel(_ startInfo: UInt32) {
     }
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
+    task_memory_report()
     setup_local_apic()
     apic_timer_init()
     smp_prepare_cpus()
