@@ -280,6 +280,38 @@ static inline void *sys_mmap(void *addr, size_t len, long prot, long flags, long
     return (void *)syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 static inline long sys_munmap(void *addr, size_t len) { return syscall2(SYS_munmap, (long)addr, (long)len); }
+
+/* CPUs (kernel/sched/syscalls.swift): affinity masks of up to 64 CPUs, and where we run. */
+#define SYS_sched_setaffinity 203
+#define SYS_sched_getaffinity 204
+#define SYS_getcpu            309
+static inline long sys_sched_setaffinity(long pid, unsigned long len, const unsigned long *mask)
+{ return syscall3(SYS_sched_setaffinity, pid, (long)len, (long)mask); }
+static inline long sys_sched_getaffinity(long pid, unsigned long len, unsigned long *mask)
+{ return syscall3(SYS_sched_getaffinity, pid, (long)len, (long)mask); }
+static inline long sys_getcpu(unsigned *cpu, unsigned *node) { return syscall3(SYS_getcpu, (long)cpu, (long)node, 0); }
+/* The CPUs this process may use (from sched_getaffinity), 1 if that fails. */
+static inline int nr_cpus_allowed(void)
+{
+    unsigned long m = 0;
+    if (sys_sched_getaffinity(0, sizeof m, &m) < 0) return 1;
+    int n = 0;
+    for (; m; m &= m - 1) n++;                /* no libgcc: no __builtin_popcount */
+    return n;
+}
+/* Pins the calling thread to one CPU; 0 or -errno. */
+static inline long pin_to_cpu(int cpu)
+{
+    unsigned long m = 1UL << cpu;
+    return sys_sched_setaffinity(0, sizeof m, &m);
+}
+static inline int current_cpu(void) { unsigned c = 0; sys_getcpu(&c, 0); return (int)c; }
+static inline long mono_ns(void)
+{
+    struct timespec ts;
+    sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
 static inline long sys_mprotect(void *addr, size_t len, long prot) { return syscall3(SYS_mprotect, (long)addr, (long)len, prot); }
 
 /* A pointer returned by mmap is an error when it lies in the last page (-4095..-1). */

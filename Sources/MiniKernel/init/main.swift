@@ -57,6 +57,7 @@ public func start_kernel(_ startInfo: UInt32) {
     if !kernel_params.crashtest.isEmpty { crashtest(kernel_params.crashtest) }
 
     task_memory_report()
+    if let hz = kernel_params.tickHz, hz >= 1, hz <= 1000 { HZ = UInt64(hz) }
     setup_local_apic()
     apic_timer_init()
     smp_prepare_cpus()

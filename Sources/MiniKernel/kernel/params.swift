@@ -18,6 +18,8 @@ struct KernelParams {
     var lockcheck = false
     var leakcheck = false
     var schedSeed: Int? = nil
+    /// tick_hz=N: the timer tick's rate (default HZ = 250).
+    var tickHz: Int? = nil
 }
 
 var kernel_params = KernelParams()
@@ -53,6 +55,7 @@ func parse_kernel_params(_ line: ByteString) -> KernelParams {
         else if name.equals("lockcheck") { p.lockcheck = true }
         else if name.equals("leakcheck") { p.leakcheck = true }
         else if name.equals("sched_seed") { p.schedSeed = value.integerValue }
+        else if name.equals("tick_hz") { p.tickHz = value.integerValue }
     }
     return p
 }
@@ -60,7 +63,7 @@ func parse_kernel_params(_ line: ByteString) -> KernelParams {
 /// Parameters the kernel itself consumes; the rest go to init.
 private func isKernelParam(_ name: ByteString) -> Bool {
     for k: StaticString in ["console", "quiet", "ktest", "init", "rdinit", "crashtest", "rdlist", "trace",
-                            "lockcheck", "sched_seed", "leakcheck", "loglevel", "earlyprintk", "panic", "nokaslr"] {
+                            "lockcheck", "sched_seed", "tick_hz", "leakcheck", "loglevel", "earlyprintk", "panic", "nokaslr"] {
         if name.equals(k) { return true }
     }
     // Linux keeps dotted words (module.param) for itself too.

@@ -57,7 +57,7 @@ func kunit_all_suites() -> [KUnitSuite] {
     [bytestring_suite, printk_suite, params_suite, cpio_suite,
      page_alloc_suite, slab_suite, pgtable_suite,
      mm_mmap_suite, mm_fork_suite, mm_usercopy_suite, mm_exec_suite, mm_user_faults_suite,
-     pid_suite, task_memory_suite]
+     pid_suite, task_memory_suite, lockdep_suite]
 }
 
 /// Runs the suites whose name starts with `filter` (all when empty).

@@ -79,7 +79,8 @@ func bootProgram(
     extraFiles: [(dest: String, src: String)] = [],
     smp: Int = 1,
     append extra: String = "",
-    timeout: Double = 60
+    timeout: Double = 60,
+    icount: Bool = false
 ) async throws -> ProgramRun {
     try await Build.ensure()
     let binary = Repo.userland(name)
@@ -96,7 +97,7 @@ func bootProgram(
     if !extra.isEmpty { cmdline += " " + extra }
     if !args.isEmpty { cmdline += " -- " + args.joined(separator: " ") }
 
-    let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: cmdline, smp: smp, timeout: timeout)
+    let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: cmdline, smp: smp, timeout: timeout, icount: icount)
     return ProgramRun(output: UserOutput.extract(boot.console), status: UserOutput.initExitStatus(boot.console), boot: boot)
 }
 

@@ -64,19 +64,23 @@ enum QEMU {
         smp: Int = 1,
         memory: String = "128M",
         timeout: Double = 60,
-        input: Data? = nil
+        input: Data? = nil,
+        icount: Bool = false
     ) async throws -> BootResult {
         try await Build.ensure()
         for file in [kernel] + (initrd.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: file.path) {
             throw HarnessError("QEMU.boot: \(file.path) does not exist (did `make all` build it?)")
         }
 
+        // icount: single-threaded TCG with guest time counted in instructions,
+        // so that a run (and a sched_seed) repeats exactly (README, "Races").
         var args = [
-            "-accel", smp > 1 ? "tcg,thread=multi" : "tcg",
+            "-accel", icount ? "tcg,thread=single" : (smp > 1 ? "tcg,thread=multi" : "tcg"),
             "-smp", String(smp),
             "-m", memory,
             "-kernel", kernel.path,
         ]
+        if icount { args += ["-icount", "shift=0,sleep=off"] }
         if let initrd { args += ["-initrd", initrd.path] }
         args += [
             "-append", append,

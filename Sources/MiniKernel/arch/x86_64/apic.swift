@@ -77,7 +77,7 @@ private func calibrate_apic_timer() {
     udelay(1000)
     let elapsed = 0xffff_ffff - apic_read(APIC_TMCCT)
     apic_write(APIC_TMICT, 0)
-    apicTicksPerTick = max(1, elapsed * UInt32(1000 / HZ))
+    apicTicksPerTick = UInt32(max(1, min(UInt64(UInt32.max), UInt64(elapsed) * 1000 / HZ)))
 }
 
 /// Start this CPU's periodic tick.
@@ -103,4 +103,5 @@ func apic_timer_init() {
     request_irq(vector: LOCAL_TIMER_VECTOR, local_timer_interrupt)
     request_irq(vector: SPURIOUS_APIC_VECTOR, spurious_interrupt)
     setup_apic_timer()
+    pr_info("APIC timer: \(HZ) Hz tick, \(apicTicksPerTick) counts per tick")
 }

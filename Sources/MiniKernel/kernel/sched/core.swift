@@ -20,7 +20,10 @@
 
 import CShim
 
-let HZ: UInt64 = 250
+/// Ticks per second (Linux: CONFIG_HZ). `tick_hz=N` on the command line
+/// changes it at boot: the SMP tests use a slow tick to show that a kill
+/// reaches another CPU by IPI, not at that CPU's next tick.
+var HZ: UInt64 = 250
 /// Ticks a task runs before the tick asks for a reschedule.
 let SCHED_SLICE_TICKS = 3
 
