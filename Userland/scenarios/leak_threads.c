@@ -10,7 +10,13 @@
  *   2 every thread calls exit, the leader first (the delayed group leader)
  *   3 the parent sends SIGKILL while the threads spin
  *   4 a thread dies of SIGSEGV
- *   5 SIGTERM arrives while the leader blocks in wait4 on a child of its own
+ *   5 SIGTERM arrives while the leader blocks in wait4 on a child of its own;
+ *     that child exits only once the whole group is gone (its parent pid changes
+ *     when it is adopted), so it is always an orphan and the wait never ends
+ *     first. (It used to sleep 300 ms: under a loaded host a MiniKernel guest
+ *     can lose that much time before the parent's kill, and the leader's wait4
+ *     then reaped it and the process exited 0: "round N mode 5: status 0x0",
+ *     or an orphan short.)
  *   6 the threads are joined through clear_child_tid, then the leader exits */
 #include "lib.h"
 #include "thread.h"
@@ -72,8 +78,13 @@ static int child_main(void)
     case 1: case 4: for (;;) futex_wait(&futex_word, 0, 0);
     case 2: sys_exit(0);                              /* leader first; the group reports the last code */
     case 5: {
+        long me = sys_getpid();
         long c = sys_fork();
-        if (c == 0) { struct timespec ts = { 0, 300000000 }; sys_nanosleep(&ts, 0); sys_exit(0); }
+        if (c == 0) {
+            struct timespec ts = { 0, 10000000 };
+            while (sys_getppid() == me) sys_nanosleep(&ts, 0);
+            sys_exit(0);
+        }
         while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < THREADS) sys_sched_yield();
         *child_ready = 1;
         int st;

@@ -40,13 +40,18 @@ static void on_chld(int sig, ksiginfo_t *info, void *uc)
     h_status = info->si_status;
 }
 
-/* Three children that exit 20, 40 and 60 ms from now, marking themselves first. */
+/* Three children that exit 20, 40 and 60 ms after the parent says go, marking themselves
+ * first.  They wait for the word, not for a time from their fork: a parent delayed by host
+ * load (the suite runs QEMU on every core while the native oracle runs) must still find
+ * them running when it looks with WNOHANG. */
 static void three_children(long *pids)
 {
     memset((void *)a, 0, sizeof *a);
     for (int i = 0; i < 3; i++) {
         pids[i] = must_fork();
         if (pids[i] == 0) {
+            while (!a->go)
+                sys_sched_yield();
             sleep_ms(20 * (i + 1));
             a->exited[i] = 1;
             sys_exit(i);
@@ -72,6 +77,7 @@ int main(int argc, char **argv, char **envp)
 
     say("SIGCHLD -> SIG_IGN: %s\n", errname(sig_ignore(SIGCHLD)));
     three_children(pids);
+    a->go = 1;
     status = 0x5555;
     long r = sys_wait4(-1, &status, 0, NULL);
     say("SIG_IGN: wait4(-1) returned %s after all three exited: %s, status untouched: %s, no zombies: %s\n",
@@ -80,6 +86,7 @@ int main(int argc, char **argv, char **envp)
     three_children(pids);
     r = sys_wait4(-1, &status, WNOHANG, NULL);
     say("SIG_IGN: wait4(-1, WNOHANG) while children run: %s\n", errname(r));
+    a->go = 1;
     ksiginfo_t si;
     r = sys_waitid(P_ALL, 0, &si, WEXITED, NULL);
     say("SIG_IGN: waitid(P_ALL, WEXITED) returned %s after all three exited: %s, no zombies: %s\n", errname(r),
@@ -114,6 +121,7 @@ int main(int argc, char **argv, char **envp)
     /* SA_NOCLDWAIT with SIG_DFL. */
     sig_install(SIGCHLD, (void *)SIG_DFL, SA_NOCLDWAIT, 0);
     three_children(pids);
+    a->go = 1;
     r = sys_wait4(-1, &status, 0, NULL);
     say("SA_NOCLDWAIT, SIG_DFL: wait4(-1) returned %s after all three exited: %s, no zombies: %s\n", errname(r),
         yesno(a->exited[0] && a->exited[1] && a->exited[2]), gone(pids));

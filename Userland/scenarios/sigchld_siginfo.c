@@ -96,6 +96,11 @@ int main(int argc, char **argv, char **envp)
     if (pid == 0)
         loop_forever();
     sys_kill(pid, SIGSTOP);
+    /* The CLD_STOPPED signal first, then wait4: the child reads si_status from
+     * signal->group_exit_code after the group is marked stopped, and a wait4(WUNTRACED)
+     * that collects the stop in between zeroes it - on Linux too, in a window of a few
+     * instructions. */
+    wait_flag(&count, 5000);
     long r = sys_wait4(pid, &status, WUNTRACED, NULL);
     say("wait4(WUNTRACED): pid matches: %s, WIFSTOPPED=%d WSTOPSIG=%s\n", yesno(r == pid), WIFSTOPPED(status) ? 1 : 0,
         signame(WSTOPSIG(status)));

@@ -488,7 +488,16 @@ struct KSignal {
 /// do_notify_parent_cldstop(): tell the parent its child stopped or
 /// continued. Takes tasklist_lock then siglock (the documented order), so
 /// callers must not hold siglock — Linux's callers drop it first too.
-func do_notify_parent_cldstop(_ tsk: Task, why: Int32) {
+///
+/// `stopCode` is signal->group_exit_code as the caller saw it under siglock.
+/// Linux reads group_exit_code here, after the caller dropped siglock; but
+/// the group is already SIGNAL_STOP_STOPPED then, so a parent in
+/// wait4(WUNTRACED) on another CPU may collect the stop in between and zero
+/// the code (wait_task_stopped), and si_status would read 0. On hardware that
+/// window is a few instructions and Linux reports the stop signal; under
+/// QEMU it is wide (sigchld_siginfo saw si_status 0 at -smp 2 and 4), so we
+/// take the value from before the window.
+func do_notify_parent_cldstop(_ tsk: Task, why: Int32, stopCode: Int32) {
     let tl = tasklistLock.lockIrqSave()
     let sl = siglock.lockIrqSave()
     defer { siglock.unlockIrqRestore(sl); tasklistLock.unlockIrqRestore(tl) }
@@ -498,7 +507,7 @@ func do_notify_parent_cldstop(_ tsk: Task, why: Int32) {
     info.signo = SIGCHLD
     info.code = why
     info.pid = leader.tgid
-    info.status = why == CLD_CONTINUED ? SIGCONT : (tsk.signal.groupExitCode & 0x7f)
+    info.status = why == CLD_CONTINUED ? SIGCONT : (stopCode & 0x7f)
     info.isChld = true
     let act = parent.sighand.actionFor(SIGCHLD)
     if act.flags & SA_NOCLDSTOP == 0 {
@@ -533,9 +542,10 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
         notify = true
     }
     t.state = .taskStopped
+    let stopCode = signal.groupExitCode
     siglock.unlockIrqRestore(flags)
     // A SIGCONT from here on sets us running again, and schedule() returns.
-    if notify { do_notify_parent_cldstop(t, why: CLD_STOPPED) }
+    if notify { do_notify_parent_cldstop(t, why: CLD_STOPPED, stopCode: stopCode) }
     schedule()
 }
 
@@ -550,8 +560,9 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
         if signal.flags.contains(.cldContinued) || signal.flags.contains(.cldStopped) {
             let why = signal.flags.contains(.cldContinued) ? CLD_CONTINUED : CLD_STOPPED
             signal.flags.remove(SignalFlags.cldContinued.union(.cldStopped))
+            let stopCode = signal.groupExitCode
             siglock.unlockIrqRestore(flags)
-            do_notify_parent_cldstop(t, why: why)
+            do_notify_parent_cldstop(t, why: why, stopCode: stopCode)
             continue
         }
         if signal.flags.contains(.groupExit) || t.pending.signal.contains(SIGKILL) {
@@ -807,8 +818,9 @@ func exit_signals(_ tsk: Task) {
             if t !== tsk && !t.flags.contains(.exiting) { signal_wake_up(t, fatal: false) }
         }
     }
+    let stopCode = tsk.signal.groupExitCode
     siglock.unlockIrqRestore(flags)
-    if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED) }
+    if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED, stopCode: stopCode) }
 }
 
 /// is_current_pgrp_orphaned(): no member has a parent in another group of
