@@ -152,7 +152,8 @@ private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {
     var t = init_task_list_head
     while let p = t {
         t = p.tasksNext
-        if p.isGroupLeader && !p.isIdle && p.exitState == .none && p.signal.pgrp == pgrp && p.signal.session == sid {
+        // Zombies too: a process stays in its group until it is released.
+        if p.isGroupLeader && !p.isIdle && p.exitState != .dead && p.signal.pgrp == pgrp && p.signal.session == sid {
             return true
         }
     }
@@ -178,7 +179,11 @@ func sys_setpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     if pgid == 0 { pgid = pid }
     if pgid < 0 { return Errno.EINVAL.negated }
     return tasklistLock.withLock { () -> Int in
-        guard let p = process_of(pid), p.exitState == .none else { return Errno.ESRCH.negated }
+        // A zombie child still counts (Linux does not look at exit_state
+        // here): it keeps its pid, and its process group, until it is reaped.
+        guard let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
+        guard t.isGroupLeader else { return Errno.EINVAL.negated }
+        let p = t
         if p.realParent.signal === me.signal {
             if p.signal.session != me.signal.session { return Errno.EPERM.negated }
             if !p.flags.contains(.forkNoExec) { return Errno.EACCES.negated }
