@@ -549,7 +549,7 @@ def main():
                 if (kname, smp) in stalls:
                     return "timeout" + (" (stalls under -icount)" if args.icount else "")
                 if (kname, smp, prog) in skipped:
-                    return "timeout"
+                    return "timeout" + (" (hangs under -icount)" if args.icount else "")
                 if any(f["kernel"] == kname and f["smp"] == smp and f["program"] == prog for f in failures):
                     return "FAILED"
                 return "-"
@@ -659,17 +659,26 @@ def main():
                       f"≤ 8192 B | {met} |")
     targets_json.append({"target": "kernel memory per thread", "bytes": t_mem, "goal_bytes": 8192, "met": met})
 
-    # CPUs each kernel really used: init's sched_getaffinity, and the CPU tags of MiniKernel's log.
+    # CPUs each kernel really brought up: MiniKernel's boot line "smp: Brought up 1 node, N CPUs"
+    # (num_online_cpus() after bring-up) and init's sched_getaffinity (allowed & online) on both.
+    # Not the [Cn] tags of MiniKernel's log: only the boot CPU prints during boot, so they say C0
+    # whether or not the application processors came up.
     cpu_md = []
     for smp in smps:
-        tags = sorted({m for l in mk_log[smp] for m in re.findall(r"\]\[\s*C(\d+)\]", l)}, key=int)
-        line = (f"-smp {smp}: MiniKernel: init's sched_getaffinity: {cpus_seen.get(('minikernel', smp), '-')}, "
-                f"boot log lines from {', '.join('C' + t for t in tags) or '?'}")
+        up = next((int(m.group(1)) for l in mk_log[smp]
+                   for m in [re.search(r"smp: Brought up \d+ nodes?, (\d+) CPUs?", l)] if m), None)
+        aff = cpus_seen.get(("minikernel", smp))
+        line = (f"-smp {smp}: MiniKernel: boot log \"Brought up ... {up if up is not None else '?'} CPU(s)\", "
+                f"init's sched_getaffinity: {aff if aff is not None else '-'}")
         if have_linux:
             line += f"; Linux: init's sched_getaffinity: {cpus_seen.get(('linux', smp), '-')}"
-        if smp > 1 and tags == ["0"]:
-            line += (f" -- MiniKernel ran on 1 of the {smp} CPUs (no application processor came up), so its "
-                     f"-smp {smp} numbers are one-CPU numbers")
+        fewer = [n for n in (up, int(aff) if aff is not None and str(aff).isdigit() else None)
+                 if n is not None and n < smp]
+        if fewer:
+            line += (f" -- MiniKernel has {min(fewer)} of the {smp} CPUs online, so its -smp {smp} numbers are "
+                     f"{min(fewer)}-CPU numbers")
+        elif smp > 1 and up is None:
+            line += " -- MiniKernel's boot log has no \"smp: Brought up\" line: cannot tell how many CPUs it used"
         cpu_md.append(line)
 
     out = []
