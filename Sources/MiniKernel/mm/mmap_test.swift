@@ -4,6 +4,7 @@
 // kmalloc object count return to where they started.
 
 import CShim
+import Synchronization
 
 /// Counts frames and kmalloc objects at the start of a case.
 struct LeakCheck {
