@@ -217,6 +217,7 @@ private func replace_child(_ old: Task, with new: Task) {
     if let prev = old.siblingPrev { prev.siblingNext = new }
     else if old.realParent.childrenHead === old { old.realParent.childrenHead = new }
     if let next = old.siblingNext { next.siblingPrev = new }
+    else if old.realParent.childrenTail === old { old.realParent.childrenTail = new }
     old.siblingPrev = nil
     old.siblingNext = nil
 }

@@ -224,20 +224,19 @@ func unlink_thread(_ p: Task) {
 /// Children list: the child goes to the tail of its parent's children.
 func link_child(_ p: Task, to parent: Task) {
     p.siblingNext = nil
-    if let first = parent.childrenHead {
-        var last = first
-        while let n = last.siblingNext { last = n }
+    if let last = parent.childrenTail {
         last.siblingNext = p
         p.siblingPrev = last
     } else {
         parent.childrenHead = p
         p.siblingPrev = nil
     }
+    parent.childrenTail = p
 }
 
 func unlink_child(_ p: Task) {
     if let prev = p.siblingPrev { prev.siblingNext = p.siblingNext } else { p.realParent.childrenHead = p.siblingNext }
-    if let next = p.siblingNext { next.siblingPrev = p.siblingPrev }
+    if let next = p.siblingNext { next.siblingPrev = p.siblingPrev } else { p.realParent.childrenTail = p.siblingPrev }
     p.siblingNext = nil
     p.siblingPrev = nil
 }

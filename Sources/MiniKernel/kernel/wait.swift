@@ -164,36 +164,54 @@ private func wait_task_continued(_ wo: inout WaitOpts, _ p: Task) -> Int32? {
     }
 }
 
-/// __do_wait() → do_wait_thread() for each thread: one pass over the children.
+/// __do_wait(): one pass over the children — for wait4(pid > 0) just the one
+/// child with that pid (do_wait_pid(), Linux 5.14 on: no walk of a long
+/// children list), else do_wait_thread() for each thread of the group.
 private func do_wait_scan(_ wo: inout WaitOpts) -> Found {
     let me = current
     let flags = tasklistLock.lockIrqSave()
     var any = false
+    if case .pid(let pid) = wo.selector {
+        // pid_task(PIDTYPE_TGID) and is_effectively_child().
+        if let p = find_task_by_vpid(pid), p.isGroupLeader,
+           p.realParent === me || (wo.flags & __WNOTHREAD == 0 && p.realParent.signal === me.signal) {
+            if let pid = wait_consider_task(&wo, p, flags, &any) { return .reported(pid) }
+        }
+        tasklistLock.unlockIrqRestore(flags)
+        return any ? .nothingYet : .noChild
+    }
     var thread: Task? = wo.flags & __WNOTHREAD != 0 ? me : me.signal.threadHead
     while let th = thread {
         thread = wo.flags & __WNOTHREAD != 0 ? nil : th.threadNext
         var c = th.childrenHead
         while let p = c {
             c = p.siblingNext
-            // wait_consider_task()
-            if p.exitState == .dead { continue }
-            guard eligible_child(wo, p) else { continue }
-            if p.exitState == .zombie {
-                // We don't reap group leaders with live threads.
-                let delayed = !thread_group_empty(p)
-                if !delayed && wo.flags & WEXITED != 0 {
-                    return .reported(wait_task_zombie(&wo, p, lockFlags: flags))
-                }
-                if wo.flags & (WCONTINUED | WEXITED) != 0 { any = true }
-            } else {
-                any = true
-            }
-            if let pid = wait_task_stopped(&wo, p) { tasklistLock.unlockIrqRestore(flags); return .reported(pid) }
-            if let pid = wait_task_continued(&wo, p) { tasklistLock.unlockIrqRestore(flags); return .reported(pid) }
+            if let pid = wait_consider_task(&wo, p, flags, &any) { return .reported(pid) }
         }
     }
     tasklistLock.unlockIrqRestore(flags)
     return any ? .nothingYet : .noChild
+}
+
+/// wait_consider_task(): collect or report `p` if it has something for this
+/// wait (and then tasklist_lock has been dropped), else note in `any`
+/// whether it is a child worth sleeping for. Called with tasklist_lock held.
+private func wait_consider_task(_ wo: inout WaitOpts, _ p: Task, _ flags: IrqFlags, _ any: inout Bool) -> Int32? {
+    if p.exitState == .dead { return nil }
+    guard eligible_child(wo, p) else { return nil }
+    if p.exitState == .zombie {
+        // We don't reap group leaders with live threads.
+        let delayed = !thread_group_empty(p)
+        if !delayed && wo.flags & WEXITED != 0 {
+            return wait_task_zombie(&wo, p, lockFlags: flags)
+        }
+        if wo.flags & (WCONTINUED | WEXITED) != 0 { any = true }
+    } else {
+        any = true
+    }
+    if let pid = wait_task_stopped(&wo, p) { tasklistLock.unlockIrqRestore(flags); return pid }
+    if let pid = wait_task_continued(&wo, p) { tasklistLock.unlockIrqRestore(flags); return pid }
+    return nil
 }
 
 /// do_wait(): scan, and sleep on wait_chldexit until something changes.

@@ -69,6 +69,8 @@ final class Task {
     unowned(unsafe) var parent: Task
     /// Children: an intrusive doubly linked list through `sibling*`.
     var childrenHead: Task? = nil
+    /// The last child, so that fork appends in O(1) (Linux: list_add_tail).
+    unowned(unsafe) var childrenTail: Task? = nil
     var siblingNext: Task? = nil
     var siblingPrev: Task? = nil
     unowned(unsafe) var groupLeader: Task
