@@ -276,17 +276,26 @@ func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
 }
 
 /// free_pgtables() for the whole user half, then the PGD itself: the last
-/// step of exit_mmap. Any frame still mapped loses its reference too.
+/// step of exit_mmap. Tables are found by scanning (munmap leaves its tables
+/// in place, so the areas do not say where they all are); the scan reads raw
+/// entries, and looks into leaf tables only if some frame is still mapped
+/// (rss != 0: exit_mmap has normally unmapped every area already). That
+/// keeps a small process's teardown to a few thousand entry reads.
 func free_pgd_range(_ mm: MMStruct) {
-    let pgd = mm.pgd
-    for i in 0..<256 {
-        guard let pud = pgd.next(i, create: false) else { continue }
-        for j in 0..<512 {
-            guard let pmd = pud.next(j, create: false) else { continue }
-            for k in 0..<512 {
-                guard let pt = pmd.next(k, create: false) else { continue }
-                for l in 0..<512 {
-                    if let frame = pte_frame(pt[l]) { put_page(frame); mm.rss -= 1 }
+    let present = PTEFlags.present.rawValue
+    let pgd = mm.pgd.entries
+    for i in 0..<256 where pgd[i] & present != 0 {
+        let pud = PageTable(pa: PhysAddr(pgd[i] & PTE_ADDR_MASK))
+        let pudE = pud.entries
+        for j in 0..<512 where pudE[j] & present != 0 {
+            let pmd = PageTable(pa: PhysAddr(pudE[j] & PTE_ADDR_MASK))
+            let pmdE = pmd.entries
+            for k in 0..<512 where pmdE[k] & present != 0 {
+                let pt = PageTable(pa: PhysAddr(pmdE[k] & PTE_ADDR_MASK))
+                if mm.rss != 0 {
+                    for l in 0..<512 {
+                        if let frame = pte_frame(pt[l]) { put_page(frame); mm.rss -= 1 }
+                    }
                 }
                 free_page(pt.pa); mm.nrPtes -= 1
             }
@@ -295,7 +304,7 @@ func free_pgd_range(_ mm: MMStruct) {
         free_page(pud.pa); mm.nrPtes -= 1
         pgd[i] = 0
     }
-    free_page(pgd.pa)
+    free_page(mm.pgd.pa)
 }
 
 // MARK: - fork
