@@ -35,11 +35,17 @@ struct SMPTests {
                "median exit_group → wait4 latency \(median) us with a 100 ms tick: the other CPUs were not kicked (\(latencies))")
     }
 
-    @Test("four spinning threads end up on four CPUs (getcpu)")
+    /// Placement at clone spreads four spinners; pinned together and released,
+    /// they spread again only because idle CPUs pull work (measured with
+    /// idle_balance disabled: they stay on one CPU).
+    @Test("four spinning threads end up on four CPUs (getcpu), and idle CPUs pull them apart again")
     func spread() async throws {
         let run = try await bootProgram("smp_spread", smp: 4, timeout: 60)
         expectOutcome(run.boot, .poweroff)
-        expect(run.boot, run.output.contains("spinning threads: 4, distinct CPUs: 4"), "output:\n\(run.output)")
+        for line in ["spinning threads: 4, distinct CPUs: 4", "pinned to CPU 0: distinct CPUs: 1",
+                     "released: distinct CPUs: 4"] {
+            expect(run.boot, run.output.contains(line), "expected `\(line)`; output:\n\(run.output)")
+        }
     }
 }
 
