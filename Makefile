@@ -45,9 +45,9 @@ kernel: $(KERNEL)
 
 include Userland/Makefile.inc
 
-$(BUILD)/boot/%.o: Sources/Boot/%.asm
+$(BUILD)/boot/%.o: Sources/Boot/%.asm $(wildcard Sources/Boot/*.inc)
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -o $@ $<
+	$(NASM) -f elf64 -I Sources/Boot/ -o $@ $<
 
 $(BUILD)/shim.o: $(SHIM_DIR)/runtime.c $(SHIM_DIR)/include/shim.h
 	@mkdir -p $(dir $@)

@@ -10,6 +10,8 @@
 ; triple-faulting, which QEMU would turn into a silent exit 0), enable SSE and
 ; call start_kernel(start_info_phys) in Swift.
 
+%include "long_mode.inc"
+
 bits 32
 
 KERNEL_VMA   equ 0xffffffff80000000     ; __START_KERNEL_map, as in Linux
@@ -74,22 +76,7 @@ pvh_start:
 .no_carry:
     loop .fill_pd
 
-    ; CR4: PAE | PGE | OSFXSR | OSXMMEXCPT
-    mov eax, cr4
-    or eax, (1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)
-    mov cr4, eax
-    mov eax, boot_pml4 - KERNEL_VMA
-    mov cr3, eax
-    ; EFER: SCE | LME | NXE
-    mov ecx, 0xC0000080
-    rdmsr
-    or eax, (1 << 0) | (1 << 8) | (1 << 11)
-    wrmsr
-    ; CR0: PG | WP | NE | MP | PE, clear EM
-    mov eax, cr0
-    and eax, ~(1 << 2)
-    or eax, (1 << 31) | (1 << 16) | (1 << 5) | (1 << 1) | 1
-    mov cr0, eax
+    ENTER_LONG_MODE boot_pml4 - KERNEL_VMA
 
     lgdt [boot_gdt_ptr - KERNEL_VMA]
     jmp 0x08:long_mode_entry

@@ -12,6 +12,8 @@
 ; Everything is position-dependent on TRAMP_BASE: the blob only ever runs
 ; there. Addresses in it are written as TRAMP_BASE + (label - trampoline_start).
 
+%include "long_mode.inc"
+
 TRAMP_BASE equ 0x8000
 
 section .rodata
@@ -30,22 +32,7 @@ trampoline_start:
     mov ax, cs
     mov ds, ax
     o32 lgdt [tr_gdt_ptr - trampoline_start]
-    ; CR4: PAE | PGE | OSFXSR | OSXMMEXCPT (as head_64.asm)
-    mov eax, cr4
-    or eax, (1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)
-    mov cr4, eax
-    mov eax, [tr_cr3 - trampoline_start]
-    mov cr3, eax
-    ; EFER: SCE | LME | NXE
-    mov ecx, 0xC0000080
-    rdmsr
-    or eax, (1 << 0) | (1 << 8) | (1 << 11)
-    wrmsr
-    ; CR0: PG | WP | NE | MP | PE, EM clear: real mode to long mode in one step
-    mov eax, cr0
-    and eax, ~(1 << 2)
-    or eax, (1 << 31) | (1 << 16) | (1 << 5) | (1 << 1) | 1
-    mov cr0, eax
+    ENTER_LONG_MODE [tr_cr3 - trampoline_start]       ; real mode to long mode in one step
     jmp dword 0x08:(TRAMP_BASE + tr_long - trampoline_start)
 
 bits 64

@@ -133,6 +133,25 @@ static void report(const char *what, long pid)
     }
 }
 
+/* A leader sleeping in FUTEX_WAIT and one thread running fn (core dumps off); returns its
+ * pid once both have reported in. */
+static long start_pair(int (*fn)(void *))
+{
+    memset((void *)a, 0, sizeof *a);
+    long pid = must_fork();
+    if (pid == 0) {
+        sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (thread_create(&th[0], fn, (void *)1) <= 0)
+            sys_exit_group(1);
+        mark(0);
+        for (;;)
+            futex_wait(&word, 0, NULL);
+    }
+    while (a->ready < 2)
+        sys_sched_yield();
+    return pid;
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc; (void)argv; (void)envp;
@@ -165,32 +184,11 @@ int main(int argc, char **argv, char **envp)
     sys_kill(pid, SIGKILL);
     report("kill(pid, SIGKILL) with a zombie leader", pid);
 
-    memset((void *)a, 0, sizeof *a);
-    pid = must_fork();
-    if (pid == 0) {
-        if (thread_create(&th[0], t_self_kill, (void *)1) <= 0)
-            sys_exit_group(1);
-        mark(0);
-        for (;;)
-            futex_wait(&word, 0, NULL);
-    }
-    while (a->ready < 2)
-        sys_sched_yield();
+    pid = start_pair(t_self_kill);
     a->tids[2] = a->tids[3] = 0;
     report("a thread sends itself SIGKILL (tgkill)", pid);
 
-    memset((void *)a, 0, sizeof *a);
-    pid = must_fork();
-    if (pid == 0) {
-        sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        if (thread_create(&th[0], t_segv, (void *)1) <= 0)
-            sys_exit_group(1);
-        mark(0);
-        for (;;)
-            futex_wait(&word, 0, NULL);
-    }
-    while (a->ready < 2)
-        sys_sched_yield();
+    pid = start_pair(t_segv);
     report("a non-leader thread faults", pid);
 
     /* Every child and adopted orphan was reaped above. */

@@ -167,8 +167,7 @@ func de_thread(_ tsk: Task) -> Int {
             replace_child(leader, with: tsk)
             tsk.groupLeader = tsk
             for_each_thread(sig) { $0.groupLeader = tsk }   // the old leader, and us
-            tsk.exitSignal = SIGCHLD
-            leader.exitSignal = -1
+            leader.exitSignal = -1                           // ours becomes SIGCHLD below
             BUG_ON(leader.exitState != .zombie, "de_thread: the old leader is not a zombie")
             leader.exitState = .dead
             tasklistLock.unlockIrqRestore(tl)

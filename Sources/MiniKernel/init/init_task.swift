@@ -7,20 +7,29 @@ import Synchronization
 /// The boot CPU's idle task is the boot context itself: it runs on the boot
 /// stack and becomes the idle loop once init has been started.
 func sched_init() -> Task {
-    let sig = SignalStruct()
-    let idle = Task(signal: sig, sighand: SighandStruct())
-    idle.pid = 0
-    idle.tgid = 0
-    idle.flags = TaskFlags.idle.union(.kthread)
-    idle.state = .running
-    idle.stackBase = sym_boot_stack_bottom()
-    idle.stackTop = sym_boot_stack_top()
-    idle.setComm(ByteString(cString: UnsafePointer(("swapper/0" as StaticString).utf8Start)))
-    nr_tasks.wrappingAdd(1, ordering: .relaxed)
+    let idle = fork_idle(cpu: 0, stackBase: sym_boot_stack_bottom(), stackTop: sym_boot_stack_top())
     let area = setup_percpu(cpu: 0, idle: idle, desc: bootCpuDescriptors)
     load_percpu(area)
     init_task_list_head = idle
     scheduler_running = true
+    return idle
+}
+
+/// fork_idle(): CPU `cpu`'s idle task, pid 0, "swapper/N", on the stack
+/// [stackBase, stackTop) (the boot stack for CPU 0; an AP boots on its own).
+func fork_idle(cpu: Int, stackBase: UInt64, stackTop: UInt64) -> Task {
+    let idle = Task(signal: SignalStruct(), sighand: SighandStruct())
+    idle.pid = 0
+    idle.tgid = 0
+    idle.flags = TaskFlags.idle.union(.kthread)
+    idle.state = .running
+    idle.stackBase = stackBase
+    idle.stackTop = stackTop
+    idle.cpusAllowed = 1 << UInt64(cpu)
+    let prefix: StaticString = "swapper/"
+    for i in 0..<prefix.utf8CodeUnitCount { idle.comm[i] = prefix.utf8Start[i] }
+    idle.comm[prefix.utf8CodeUnitCount] = UInt8(48 + cpu)
+    nr_tasks.wrappingAdd(1, ordering: .relaxed)
     return idle
 }
 
@@ -141,8 +150,8 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         }
         while let p = dead { dead = p.rqNext; p.rqNext = nil; release_task(p) }
         // Other CPUs may still be switching away from tasks that just died
-        // (finish_task_switch drops their last reference): let them go idle.
-        wait_for_other_cpus_idle()
+        // (finish_task_switch drops their last reference): wait for it.
+        wait_for_dying_tasks()
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
         printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects)")
@@ -152,14 +161,9 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
     machine_power_off(code: status)
 }
 
-/// Until every other CPU runs its idle task with nothing queued (at most a
-/// second), then a little longer for its last finish_task_switch().
-private func wait_for_other_cpus_idle() {
+/// Until no task is left between its final schedule() and the switch away
+/// from it on another CPU (at most a second: a stuck CPU shows as a leak).
+private func wait_for_dying_tasks() {
     let deadline = ktime_get_ns() + 1_000_000_000
-    var m = cpu_online_mask() & ~(UInt64(1) << UInt64(smp_processor_id()))
-    while m != 0 && ktime_get_ns() < deadline {
-        let cpu = m.trailingZeroBitCount
-        if cpu_rq(cpu).isIdle { m &= m - 1 } else { cpu_relax() }
-    }
-    if num_online_cpus() > 1 { udelay(2000) }
+    while nr_dying_tasks.load(ordering: .acquiring) != 0 && ktime_get_ns() < deadline { cpu_relax() }
 }

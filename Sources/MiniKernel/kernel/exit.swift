@@ -57,6 +57,7 @@
 // reported the leader's own exit code, not the last thread's.
 
 import CShim
+import Synchronization
 
 /// Init's task: the reaper of last resort, and the task whose death ends the machine.
 var child_reaper: Task? = nil
@@ -457,6 +458,7 @@ private func __unhash_process(_ p: Task) {
 func do_task_dead() -> Never {
     let t = current
     local_irq_disable()
+    nr_dying_tasks.wrappingAdd(1, ordering: .relaxed)
     t.state = .dead
     trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
     schedule()

@@ -241,31 +241,23 @@ func access_remote_vm(_ mm: MMStruct, _ addr: UInt64, _ buf: UnsafeMutableRawPoi
 /// keeps only its frame address (no flag bits, so not present and not
 /// PROT_NONE): a shape no live entry has.
 func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
-    // Nobody else can be using these translations: the mm has one user (us,
-    // or nobody at exit) and no other CPU has it loaded. One pass then, as on
-    // a uniprocessor: free as we go, flush our own TLB at the end (the kernel
-    // does not touch user addresses it is unmapping).
+    // When nobody else can be using these translations (one user — us, or
+    // nobody at exit — and no other CPU has the mm loaded), frames go at once,
+    // as on a uniprocessor: the kernel does not touch the addresses it unmaps.
     let me: UInt64 = 1 << UInt64(smp_processor_id())
-    if mm_users(mm) <= 1 && mm.cpuMask.load(ordering: .acquiring) & ~me == 0 {
-        var any = false
-        walk_page_range(mm.pgd, start, end) { _, pte in
-            guard let frame = pte_frame(pte.pointee) else { return }
-            pte.pointee = 0
-            put_page(frame)
-            mm.rss -= 1
-            any = true
-        }
-        if any { flush_tlb_mm_range(mm, start: start, end: end) }
-        return
-    }
+    let freeNow = mm_users(mm) <= 1 && mm.cpuMask.load(ordering: .acquiring) & ~me == 0
     var any = false
     walk_page_range(mm.pgd, start, end) { _, pte in
         guard let frame = pte_frame(pte.pointee) else { return }
-        pte.pointee = frame.value
         any = true
+        guard freeNow else { pte.pointee = frame.value; return }
+        pte.pointee = 0
+        put_page(frame)
+        mm.rss -= 1
     }
     guard any else { return }
     flush_tlb_mm_range(mm, start: start, end: end)
+    guard !freeNow else { return }
     walk_page_range(mm.pgd, start, end) { _, pte in
         let v = pte.pointee
         guard v != 0 && v & ~PTE_ADDR_MASK == 0 else { return }

@@ -89,19 +89,7 @@ private func free_trampoline_pgd(_ pml4: PhysAddr) {
 private func prepare_cpu(_ cpu: Int) -> Bool {
     guard let stack = alloc_thread_stack(), let tables = get_zeroed_page(),
           let ist = alloc_pages(order: 1) else { return false }
-    let idle = Task(signal: SignalStruct(), sighand: SighandStruct())
-    idle.pid = 0
-    idle.flags = TaskFlags.idle.union(.kthread)
-    idle.state = .running
-    idle.stackBase = stack
-    idle.stackTop = stack + THREAD_SIZE
-    idle.cpusAllowed = 1 << UInt64(cpu)
-    var name = InlineArray<16, UInt8>(repeating: 0)
-    let prefix: StaticString = "swapper/"
-    for i in 0..<prefix.utf8CodeUnitCount { name[i] = prefix.utf8Start[i] }
-    name[prefix.utf8CodeUnitCount] = UInt8(48 + cpu)
-    idle.comm = name
-    nr_tasks.wrappingAdd(1, ordering: .relaxed)
+    let idle = fork_idle(cpu: cpu, stackBase: stack, stackTop: stack + THREAD_SIZE)
     // GDT in the first half of the page, TSS in the second; two IST stacks.
     let desc = CpuDescriptors(gdt: tables.virt, tss: tables.virt + 2048,
                               istStacksTop: (ist.virt + PAGE_SIZE, ist.virt + 2 * PAGE_SIZE))

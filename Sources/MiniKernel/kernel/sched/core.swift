@@ -19,6 +19,7 @@
 // queue. Waking a task on another CPU sends that CPU a reschedule IPI.
 
 import CShim
+import Synchronization
 
 /// Ticks per second (Linux: CONFIG_HZ). `tick_hz=N` on the command line
 /// changes it at boot: the SMP tests use a slow tick to show that a kill
@@ -149,8 +150,13 @@ func finish_task_switch(_ prev: Task) {
         // put_task_stack + put_task_struct_rcu_user).
         put_task_stack(prev)
         put_task_struct(prev)
+        nr_dying_tasks.wrappingSubtract(1, ordering: .releasing)
     }
 }
+
+/// Tasks between do_task_dead() and the finish_task_switch() that frees
+/// their stack: init's leak check waits for other CPUs' to reach zero.
+let nr_dying_tasks = Atomic<Int>(0)
 
 /// The first thing a new task runs (from ret_from_fork).
 @_cdecl("schedule_tail")
@@ -308,7 +314,7 @@ func cpu_idle_loop() -> Never {
 private func context_switch(_ prev: Task, _ next: Task) -> Task {
     // No lazy TLB: the idle task and kernel threads run on init_pgd, so an
     // exited process's page tables are never left loaded (tlb.swift).
-    switch_mm(next.mm)
+    switch_mm_irqs_off(next.mm)
     switch_to_prepare(prev, next)
     set_current(next)
     this_cpu_set_top_of_stack(next.stackTop)

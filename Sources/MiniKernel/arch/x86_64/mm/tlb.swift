@@ -48,17 +48,21 @@ private let TLB_FLUSH_CEILING: UInt64 = 33
 
 /// switch_mm_irqs_off(): load `next`'s page tables on this CPU (nil: the
 /// kernel's own, init_pgd). Keeps the TLB when both are the same mm.
-func switch_mm(_ next: MMStruct?) {
-    let flags = local_irq_save()
+/// Interrupts are off (context_switch); switch_mm() is the form for others.
+func switch_mm_irqs_off(_ next: MMStruct?) {
     let area = this_cpu_area()
     let prev = area.loadedMm
-    if prev !== next {
-        let bit: UInt64 = 1 << UInt64(area.cpu)
-        if let next { next.cpuMask.bitwiseOr(bit, ordering: .sequentiallyConsistent) }
-        write_cr3(next?.pgd.pa.value ?? init_pgd.pa.value)
-        if let prev { prev.cpuMask.bitwiseAnd(~bit, ordering: .releasing) }
-        area.loadedMm = next
-    }
+    guard prev !== next else { return }
+    let bit: UInt64 = 1 << UInt64(area.cpu)
+    if let next { next.cpuMask.bitwiseOr(bit, ordering: .sequentiallyConsistent) }
+    write_cr3(next?.pgd.pa.value ?? init_pgd.pa.value)
+    if let prev { prev.cpuMask.bitwiseAnd(~bit, ordering: .releasing) }
+    area.loadedMm = next
+}
+
+func switch_mm(_ next: MMStruct?) {
+    let flags = local_irq_save()
+    switch_mm_irqs_off(next)
     local_irq_restore(flags)
 }
 
