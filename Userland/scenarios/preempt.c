@@ -13,6 +13,8 @@
  *     parent sleeps 20 ms in nanosleep and then sets the flag.  On one CPU the parent can
  *     only run again if the kernel preempts the spinning child when the sleep ends.
  *   - three processes in a ring (parent -> child 1 -> child 2 -> parent), 10 laps
+ *   - the ping-pong again with both processes pinned to one CPU, on every CPU in turn: the
+ *     tick preempts user code on each CPU, not just the first
  */
 #include "lib.h"
 
@@ -101,6 +103,37 @@ int main(int argc, char **argv, char **envp)
     int s1 = wait_for(kids[0]), s2 = wait_for(kids[1]);
     say("ring of three: %d laps, token ends at %ld, children exited %d and %d\n", LAPS, a->ring,
         WEXITSTATUS(s1), WEXITSTATUS(s2));
+    /* Ping-pong pinned to one CPU, on each CPU we may use. */
+    unsigned long mask = 0;
+    sys_sched_getaffinity(0, sizeof mask, &mask);
+    for (int c = 0; c < 64; c++) {
+        if (!(mask & (1UL << c)))
+            continue;
+        a->counter = 0;
+        pid = must_fork();
+        if (pid == 0) {
+            pin_to_cpu(c);
+            for (long i = 0; i < 5; i++) {
+                while (a->counter != 2 * i + 1)
+                    cpu_relax();
+                a->counter = 2 * i + 2;
+            }
+            sys_exit(0);
+        }
+        pin_to_cpu(c);
+        for (long i = 0; i < 5; i++) {
+            while (a->counter != 2 * i)
+                cpu_relax();
+            a->counter = 2 * i + 1;
+        }
+        while (a->counter != 10)
+            cpu_relax();
+        wait_for(pid);
+    }
+    sys_sched_setaffinity(0, sizeof mask, &mask);
+    /* (Without preemption on some CPU this never ends, and the run times out.) */
+    say("ping-pong with both pinned to one CPU, on every CPU in turn: completed\n");
+
     say("DONE\n");
     return 0;
 }
