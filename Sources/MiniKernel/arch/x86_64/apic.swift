@@ -69,15 +69,26 @@ func apic_icr_write(_ apicId: Int, _ low: UInt32) {
 /// ack_APIC_irq().
 @inline(__always) func apic_eoi() { apic_write(APIC_EOI, 0) }
 
-/// Measure the APIC timer against the TSC over 1 ms (boot CPU only).
+/// The APIC timer's rate against the TSC, over 2 ms, median of three (boot
+/// CPU only). Both ends are read as tsc_read_refs() reads them, so a host
+/// stall anywhere in here cannot skew the tick (it once made ticks a hundred
+/// times too long, and a one-CPU scenario spinning in user mode never got
+/// preempted).
 private func calibrate_apic_timer() {
     apic_write(APIC_TDCR, 0x3)                 // divide by 16
     apic_write(APIC_LVTT, APIC_LVT_MASKED)
-    apic_write(APIC_TMICT, 0xffff_ffff)
-    udelay(1000)
-    let elapsed = 0xffff_ffff - apic_read(APIC_TMCCT)
+    let countsPerMs = median3 {
+        apic_write(APIC_TMICT, 0xffff_ffff)    // counts down, one-shot, stops at 0
+        let count = { UInt64(apic_read(APIC_TMCCT)) }
+        let start = tsc_read_refs(count)
+        udelay(2000)
+        let end = tsc_read_refs(count)
+        let ns = cycles_to_ns(end.tsc &- start.tsc)
+        guard end.ref != 0, ns != 0 else { return UInt64(UInt32.max) }   // ran out: a stall of over a minute
+        return (start.ref - end.ref) * 1_000_000 / ns
+    }
     apic_write(APIC_TMICT, 0)
-    apicTicksPerTick = UInt32(max(1, min(UInt64(UInt32.max), UInt64(elapsed) * 1000 / HZ)))
+    apicTicksPerTick = UInt32(max(1, min(UInt64(UInt32.max), countsPerMs * 1000 / HZ)))
 }
 
 /// Start this CPU's periodic tick.

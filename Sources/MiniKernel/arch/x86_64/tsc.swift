@@ -19,8 +19,37 @@ private func hpetBase() -> UInt64 {
     return PhysAddr(0xfed0_0000).virt
 }
 
-/// tsc_init(): measure the TSC over 1 ms of HPET time (the HPET's period is in
-/// its capability register, in femtoseconds).
+/// tsc_read_refs(): a reference clock read together with the TSC — the TSC
+/// just before and just after, best of five (the narrowest pair), the
+/// result stamped with the middle of it. Linux retries while an SMI lands
+/// between the reads; under emulation the host descheduling the vCPU, for
+/// microseconds or for seconds, plays the SMI's part. Only the two ends of
+/// a calibration have to be read this way: a stall between them lengthens
+/// the interval for both clocks alike.
+func tsc_read_refs(_ read: () -> UInt64) -> (tsc: UInt64, ref: UInt64) {
+    var best = (tsc: UInt64(0), ref: UInt64(0))
+    var width = UInt64.max
+    for _ in 0..<5 {
+        let t1 = rdtsc()
+        let ref = read()
+        let t2 = rdtsc()
+        if t2 &- t1 < width {
+            width = t2 &- t1
+            best = (t1 &+ width / 2, ref)
+        }
+    }
+    return best
+}
+
+/// The middle of three measurements: one spoiled beyond what
+/// tsc_read_refs() catches cannot move the result.
+func median3(_ measure: () -> UInt64) -> UInt64 {
+    let a = measure(), b = measure(), c = measure()
+    return max(min(a, b), min(max(a, b), c))
+}
+
+/// tsc_init(): the TSC's rate against the HPET (whose period is in its
+/// capability register, in femtoseconds), over 2 ms, median of three.
 func tsc_init() {
     let hpet = hpetBase()
     let periodFs = peek64(hpet) >> 32
@@ -32,13 +61,13 @@ func tsc_init() {
     }
     poke64(hpet + 0x10, peek64(hpet + 0x10) | 1)          // ENABLE_CNF
     let ticksPerMs = 1_000_000_000_000 / periodFs
-    let h0 = peek64(hpet + 0xf0)
-    let t0 = rdtsc()
-    while peek64(hpet + 0xf0) &- h0 < ticksPerMs { cpu_relax() }
-    let t1 = rdtsc()
-    let h1 = peek64(hpet + 0xf0)
-    // Scale by the HPET ticks that really passed.
-    tscKhz = max(1, (t1 - t0) * ticksPerMs / max(1, h1 &- h0))
+    let counter = { peek64(hpet + 0xf0) }
+    tscKhz = median3 {
+        let start = tsc_read_refs(counter)
+        while counter() &- start.ref < 2 * ticksPerMs { cpu_relax() }
+        let end = tsc_read_refs(counter)
+        return max(1, (end.tsc &- start.tsc) * ticksPerMs / max(1, end.ref &- start.ref))
+    }
     cyc2nsMult = (1_000_000 << 32) / tscKhz
     pr_info("tsc: Detected \(tscKhz / 1000).\(tscKhz % 1000, width: 3, zeroPad: true) MHz processor")
 }
