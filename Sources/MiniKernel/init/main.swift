@@ -24,6 +24,7 @@ public func start_kernel(_ startInfo: UInt32) {
     pvh_parse_start_info(startInfo)
     kernel_params = parse_kernel_params(boot_params.cmdline)
     if kernel_params.quiet { consoleLoglevel = 4 }
+    if let level = kernel_params.loglevel, level >= 0 { consoleLoglevel = level }
     lockcheck_enabled = kernel_params.lockcheck
 
     // The boot page tables already map all of low memory, so the ACPI
@@ -62,6 +63,7 @@ public func start_kernel(_ startInfo: UInt32) {
     apic_timer_init()
     smp_prepare_cpus()
     smp_ipi_init()
+    if let ms = kernel_params.smpbootTimeoutMs, ms >= 0 { smpboot_timeout_ns = UInt64(ms) * 1_000_000 }
     smp_init()
     traceExit = kernel_params.trace.equals("exit") || kernel_params.trace.equals("all")
     pr_info("MiniKernel: boot complete in \(ktime_get_ns() / 1000) us")

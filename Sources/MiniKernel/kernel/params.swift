@@ -20,6 +20,11 @@ struct KernelParams {
     var schedSeed: Int? = nil
     /// tick_hz=N: the timer tick's rate (default HZ = 250).
     var tickHz: Int? = nil
+    /// loglevel=N: the console log level (after `quiet`, as when Linux's
+    /// command line has both in that order).
+    var loglevel: Int? = nil
+    /// smpboot.timeout_ms=N: how long the boot CPU waits for each AP (10 s).
+    var smpbootTimeoutMs: Int? = nil
 }
 
 var kernel_params = KernelParams()
@@ -56,6 +61,8 @@ func parse_kernel_params(_ line: ByteString) -> KernelParams {
         else if name.equals("leakcheck") { p.leakcheck = true }
         else if name.equals("sched_seed") { p.schedSeed = value.integerValue }
         else if name.equals("tick_hz") { p.tickHz = value.integerValue }
+        else if name.equals("loglevel") { p.loglevel = value.integerValue }
+        else if name.equals("smpboot.timeout_ms") { p.smpbootTimeoutMs = value.integerValue }
     }
     return p
 }

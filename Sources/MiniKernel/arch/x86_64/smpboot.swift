@@ -10,6 +10,28 @@
 // reaches start_secondary() in long mode, loads its tables, starts its
 // local APIC timer, marks itself online and becomes its idle loop. CPUs are
 // started one at a time: the trampoline's four words are shared.
+//
+// An AP that answers late. Under emulation a vCPU is a host thread, and a
+// busy host may not run it for seconds after its STARTUP. The boot CPU
+// waits 10 s for it, as Linux does; what matters more is what happens when
+// even that is not enough. The AP must then never run kernel code later, on
+// state the boot CPU has moved on from. Linux 6.x (kernel/cpu.c,
+// cpuhp_ap_sync_alive and cpuhp_bp_sync_alive) settles the race with one
+// atomic state per CPU, and so do we:
+//
+//     boot CPU                          AP
+//     state = KICKED; INIT, SIPI
+//     wait for ALIVE (10 s)             cmpxchg(KICKED → ALIVE) first thing
+//     timeout: cmpxchg(KICKED → DEAD)   in start_secondary(); if it fails,
+//                                       the CPU was given up: halt for good
+//
+// Exactly one of the two exchanges succeeds, so a CPU is either online or
+// fenced, never both. A fenced AP still runs the trampoline, whenever the
+// host lets it, with the trampoline's words, its page tables and its idle
+// stack: so after a failure no further CPU is started (the words stay the
+// fenced CPU's) and none of those is freed. Linux's parallel bring-up finds
+// each AP's stack by its APIC id instead of through shared words; with one
+// CPU at a time, a failure simply ends the bring-up.
 
 import CShim
 import Synchronization
@@ -23,6 +45,36 @@ var nr_cpu_ids = 1
 var cpuApicId = InlineArray<8, Int>(repeating: 0)
 /// cpu_online_mask: a bit per logical CPU that runs the scheduler.
 private let onlineMask = Atomic<UInt64>(1)
+
+/// The bring-up handshake's states (Linux: SYNC_STATE_* in kernel/cpu.c),
+/// one byte per CPU in one atomic word.
+private enum CpuSyncState: UInt64 {
+    case dead = 0      // not started, or given up on: may never run
+    case kicked = 1    // INIT-SIPI-SIPI sent, not heard from yet
+    case alive = 2     // reached start_secondary() in time
+}
+private let cpuSyncStates = Atomic<UInt64>(0)
+
+/// cmpxchg on CPU `cpu`'s state byte.
+private func cpuhp_sync_cmpxchg(_ cpu: Int, from old: CpuSyncState, to new: CpuSyncState) -> Bool {
+    let shift = UInt64(cpu * 8)
+    var word = cpuSyncStates.load(ordering: .relaxed)
+    while true {
+        guard (word >> shift) & 0xff == old.rawValue else { return false }
+        let desired = word & ~(0xff << shift) | new.rawValue << shift
+        let (done, seen) = cpuSyncStates.compareExchange(expected: word, desired: desired, ordering: .sequentiallyConsistent)
+        if done { return true }
+        word = seen
+    }
+}
+
+private func cpuhp_sync_state(_ cpu: Int) -> CpuSyncState {
+    CpuSyncState(rawValue: (cpuSyncStates.load(ordering: .acquiring) >> UInt64(cpu * 8)) & 0xff) ?? .dead
+}
+
+/// How long the boot CPU waits for an AP (Linux: 10 s, fixed). The tests
+/// shorten it with `smpboot.timeout_ms=` to make every AP late on purpose.
+var smpboot_timeout_ns: UInt64 = 10_000_000_000
 
 @inline(__always) func cpu_online_mask() -> UInt64 { onlineMask.load(ordering: .acquiring) }
 func num_online_cpus() -> Int { cpu_online_mask().nonzeroBitCount }
@@ -51,8 +103,15 @@ func smp_init() {
         dst.copyMemory(from: UnsafeRawPointer(bitPattern: UInt(blob)).unsafelyUnwrapped, byteCount: size)
         trampoline_word(sym_tr_cr3()).pointee = pgd.value
         trampoline_word(sym_tr_entry()).pointee = sym_start_secondary()
-        for cpu in 1..<nr_cpu_ids { do_boot_cpu(cpu) }
-        free_trampoline_pgd(pgd)
+        var fenced = false
+        for cpu in 1..<nr_cpu_ids where !fenced {
+            fenced = !do_boot_cpu(cpu)
+            if fenced && cpu + 1 < nr_cpu_ids {
+                pr_err("smpboot: CPUs \(cpu + 1)-\(nr_cpu_ids - 1) not started: the trampoline stays CPU\(cpu)'s")
+            }
+        }
+        // A fenced AP may still walk through the trampoline's page tables.
+        if !fenced { free_trampoline_pgd(pgd) }
     }
     pr_info("smp: Brought up 1 node, \(num_online_cpus()) CPU\(num_online_cpus() == 1 ? "" : "s")")
 }
@@ -97,11 +156,14 @@ private func prepare_cpu(_ cpu: Int) -> Bool {
     return true
 }
 
-/// do_boot_cpu(): INIT, STARTUP, STARTUP; then wait up to a second.
-private func do_boot_cpu(_ cpu: Int) {
-    guard prepare_cpu(cpu) else { return pr_err("smpboot: no memory for CPU\(cpu)") }
+/// do_boot_cpu(): INIT, STARTUP, STARTUP, then cpuhp_bp_sync_alive():
+/// wait for the AP to say it is alive, or fence it off for good. False when
+/// the CPU was given up (Linux: "CPU%u failed to report alive state").
+private func do_boot_cpu(_ cpu: Int) -> Bool {
+    guard prepare_cpu(cpu) else { pr_err("smpboot: no memory for CPU\(cpu)"); return true }
     trampoline_word(sym_tr_stack()).pointee = cpu_data(cpu).rq.idle.stackTop
     trampoline_word(sym_tr_cpu()).pointee = UInt64(cpu)
+    _ = cpuhp_sync_cmpxchg(cpu, from: .dead, to: .kicked)
     smp_mb()
     let apic = cpuApicId[cpu]
     apic_icr_write(apic, APIC_DM_INIT | APIC_INT_ASSERT)
@@ -110,11 +172,21 @@ private func do_boot_cpu(_ cpu: Int) {
     for _ in 0..<2 {
         apic_icr_write(apic, APIC_DM_STARTUP | vector)
         udelay(200)
-        if cpu_online(cpu) { break }
+        if cpuhp_sync_state(cpu) == .alive { break }
     }
-    let deadline = ktime_get_ns() + 1_000_000_000
-    while !cpu_online(cpu) && ktime_get_ns() < deadline { cpu_relax() }
-    if !cpu_online(cpu) { pr_err("smpboot: CPU\(cpu) (APIC \(apic)) did not start") }
+    // Wall time: the TSC runs on while the host holds either vCPU back.
+    let deadline = ktime_get_ns() + smpboot_timeout_ns
+    while cpuhp_sync_state(cpu) != .alive && ktime_get_ns() < deadline { cpu_relax() }
+    if cpuhp_sync_cmpxchg(cpu, from: .kicked, to: .dead) {
+        // Put it back to waiting for a STARTUP too. Should it run anyway, its
+        // own cmpxchg in start_secondary() fails and it halts there.
+        apic_icr_write(apic, APIC_DM_INIT | APIC_INT_ASSERT)
+        pr_err("smpboot: CPU\(cpu) (APIC \(apic)) failed to report alive state")
+        return false
+    }
+    // Alive: it finishes its own set-up and marks itself online.
+    while !cpu_online(cpu) { cpu_relax() }
+    return true
 }
 
 /// start_secondary(): the AP's first Swift, on its idle task's stack, with
@@ -122,6 +194,11 @@ private func do_boot_cpu(_ cpu: Int) {
 @_cdecl("start_secondary")
 public func start_secondary(_ cpuArg: UInt64) {
     let cpu = Int(cpuArg)
+    // cpuhp_ap_sync_alive(): too late, and the boot CPU has moved on. Touch
+    // nothing: this stack and these page tables are all it still owns.
+    guard cpuhp_sync_cmpxchg(cpu, from: .kicked, to: .alive) else {
+        while true { local_irq_disable(); halt() }
+    }
     write_cr3(init_pgd.pa.value)
     let area = cpu_data(cpu)
     load_percpu(area)
