@@ -149,8 +149,9 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
             }
         }
         while let p = dead { dead = p.rqNext; p.rqNext = nil; release_task(p) }
-        // Other CPUs may still be switching away from tasks that just died
-        // (finish_task_switch drops their last reference): wait for it.
+        // Other CPUs may still run tasks in do_exit (an autoreaped child that
+        // wait4 already answered ECHILD for), or be switching away from tasks
+        // that just died (finish_task_switch drops their last reference).
         wait_for_dying_tasks()
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
@@ -161,9 +162,10 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
     machine_power_off(code: status)
 }
 
-/// Until no task is left between its final schedule() and the switch away
-/// from it on another CPU (at most a second: a stuck CPU shows as a leak).
+/// Until no task is left in do_exit() or between its final schedule() and
+/// the switch away from it on another CPU, yielding to them (on one CPU they
+/// wait behind us). No deadline: do_exit() always runs to its end, and a
+/// host that stalls a vCPU for seconds must not turn into a reported leak.
 private func wait_for_dying_tasks() {
-    let deadline = ktime_get_ns() + 1_000_000_000
-    while nr_dying_tasks.load(ordering: .acquiring) != 0 && ktime_get_ns() < deadline { cpu_relax() }
+    while nr_dying_tasks.load(ordering: .acquiring) != 0 { schedule() }
 }

@@ -104,6 +104,10 @@ func do_exit(_ code: Int32) -> Never {
         // with init's status (init_exit()).
         init_exit(tsk, code: tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : code)
     }
+    // From here on the task is dying, until the switch away from it for the
+    // last time (finish_task_switch). Counted before exit_notify() can make
+    // it invisible to wait: init's leak check waits for every dying task.
+    nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
     tsk.exitCode = code
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)
@@ -221,7 +225,10 @@ func exit_thread(_ tsk: Task) {}
 
 /// will_become_orphaned_pgrp(): would the group have no member whose parent
 /// is in another group of the same session (init's children do not count)?
+/// Preconditions: tasklist_lock, which keeps tasks from being unlinked and
+/// freed under the walk (Linux: read_lock(&tasklist_lock)).
 func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
+    lockdep_assert_held(tasklistLock)
     var t = init_task_list_head
     while let p = t {
         t = p.tasksNext
@@ -234,7 +241,9 @@ func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
     return true
 }
 
+/// Preconditions: tasklist_lock.
 private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
+    lockdep_assert_held(tasklistLock)
     var t = init_task_list_head
     while let p = t {
         t = p.tasksNext
@@ -247,7 +256,9 @@ private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
 /// orphaned while a member is stopped gets SIGHUP then SIGCONT, so it is
 /// not left stopped forever with nobody to continue it. Two cases: `tsk`
 /// exiting (parent nil), or `tsk` reparented away from `parent`.
+/// Preconditions: tasklist_lock (exit_notify and reparenting hold it).
 private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
+    lockdep_assert_held(tasklistLock)
     let pgrp = tsk.signal.pgrp
     var ignored: Task? = tsk
     let parent: Task
@@ -458,7 +469,6 @@ private func __unhash_process(_ p: Task) {
 func do_task_dead() -> Never {
     let t = current
     local_irq_disable()
-    nr_dying_tasks.wrappingAdd(1, ordering: .relaxed)
     t.state = .dead
     trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
     schedule()

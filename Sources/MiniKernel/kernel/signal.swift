@@ -600,8 +600,16 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
         if sig_kernel_ignore(sig) { siglock.unlockIrqRestore(flags); continue }
         if signal.flags.contains(.unkillable) && !sig_kernel_only(sig) { siglock.unlockIrqRestore(flags); continue }
         if sig_kernel_stop(sig) {
-            // Terminal stops are discarded in an orphaned process group.
-            if sig != SIGSTOP && is_current_pgrp_orphaned() { siglock.unlockIrqRestore(flags); continue }
+            // Terminal stops are discarded in an orphaned process group. The
+            // group is a walk of the task list, which needs tasklist_lock, and
+            // that lock comes before siglock: drop siglock first, as Linux
+            // does. A signal may arrive in the window; the next round sees it.
+            var flags = flags
+            if sig != SIGSTOP {
+                siglock.unlockIrqRestore(flags)
+                if is_current_pgrp_orphaned() { continue }
+                flags = siglock.lockIrqSave()
+            }
             do_signal_stop(t, sig, flags)
             continue
         }
@@ -826,5 +834,5 @@ func exit_signals(_ tsk: Task) {
 /// is_current_pgrp_orphaned(): no member has a parent in another group of
 /// the same session (then terminal stop signals are discarded).
 func is_current_pgrp_orphaned() -> Bool {
-    will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil)
+    tasklistLock.withLock { will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil) }
 }

@@ -148,7 +148,9 @@ private func process_of(_ pid: Int32) -> Task? {
 }
 
 /// Whether any process is in process group `pgrp` of session `sid`.
+/// Preconditions: tasklist_lock.
 private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {
+    lockdep_assert_held(tasklistLock)
     var t = init_task_list_head
     while let p = t {
         t = p.tasksNext

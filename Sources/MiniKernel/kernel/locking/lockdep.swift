@@ -150,5 +150,18 @@ func lockdep_forget(_ name: StaticString) {
     for i in 0..<classes.count { classes.before[i] &= ~(1 << UInt64(id)) }
 }
 
+/// lockdep_assert_held(): the precondition of a function that walks what
+/// `lock` guards. Linux: include/linux/lockdep.h. Without `lockcheck` it can
+/// only see that somebody holds the lock; with it, that this CPU holds a lock
+/// of that class — which is the precondition, since no other CPU's hold
+/// protects this walk.
+func lockdep_assert_held(_ lock: borrowing SpinLock, _ caller: StaticString = #function) {
+    BUG_ON(!lock.isLocked, "\(caller) needs \(lock.name) held")
+    guard lockcheck_enabled, let id = class_id(lock.name) else { return }
+    let h = held[Int(this_cpu_number())]
+    for i in 0..<h.count where Int(h.ids[i]) == id { return }
+    panic("lockcheck: \(caller) needs \(lock.name) held by this CPU")
+}
+
 /// Locks held on this CPU (the ktest checks that it returns to zero).
 func lockdep_depth() -> Int { held[Int(this_cpu_number())].count }

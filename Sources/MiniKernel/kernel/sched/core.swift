@@ -154,8 +154,8 @@ func finish_task_switch(_ prev: Task) {
     }
 }
 
-/// Tasks between do_task_dead() and the finish_task_switch() that frees
-/// their stack: init's leak check waits for other CPUs' to reach zero.
+/// Tasks between do_exit() (past the init check) and the finish_task_switch()
+/// that frees their stack: init's leak check waits for them all to finish.
 let nr_dying_tasks = Atomic<Int>(0)
 
 /// The first thing a new task runs (from ret_from_fork).
