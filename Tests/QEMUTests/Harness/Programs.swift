@@ -73,6 +73,7 @@ func userlandScenarios() -> [String] {
 /// - Parameters:
 ///   - extraFiles: more initramfs entries, e.g. `allUserlandFiles()`.
 ///   - extra: appended to the kernel command line.
+///   - wrapper: see `QEMU.boot`.
 func bootProgram(
     _ name: String,
     args: [String] = [],
@@ -80,7 +81,8 @@ func bootProgram(
     smp: Int = 1,
     append extra: String = "",
     timeout: Double = 60,
-    icount: Bool = false
+    icount: Bool = false,
+    wrapper: [String] = []
 ) async throws -> ProgramRun {
     try await Build.ensure()
     let binary = Repo.userland(name)
@@ -97,7 +99,8 @@ func bootProgram(
     if !extra.isEmpty { cmdline += " " + extra }
     if !args.isEmpty { cmdline += " -- " + args.joined(separator: " ") }
 
-    let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: cmdline, smp: smp, timeout: timeout, icount: icount)
+    let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: cmdline, smp: smp, timeout: timeout,
+                                   icount: icount, wrapper: wrapper)
     return ProgramRun(output: UserOutput.extract(boot.console), status: UserOutput.initExitStatus(boot.console), boot: boot)
 }
 
@@ -124,9 +127,10 @@ func runNative(_ name: String, args: [String] = [], timeout: Double = 120) async
     let cwd = try TempDir.make("native-\(name)")
     defer { TempDir.remove(cwd) }
 
+    // Through run_clean: natively too, the program starts with fds 0-2 only.
     let r = try await Subprocess.run(
-        binary,
-        arguments: args,
+        Repo.runClean,
+        arguments: [binary.path] + args,
         environment: ["HOME": "/", "TERM": "linux"],
         currentDirectory: cwd,
         mergeStderr: true,

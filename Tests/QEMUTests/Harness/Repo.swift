@@ -33,6 +33,8 @@ enum Repo {
 
     /// Host tool writing cpio `newc` archives: `gen_init_cpio OUT DEST=SRC...`.
     static var genInitCpio: URL { buildDir.appendingPathComponent("host/gen_init_cpio") }
+    /// Host tool: `run_clean PROGRAM ARGS...` execs PROGRAM with fds 0-2 only.
+    static var runClean: URL { buildDir.appendingPathComponent("host/run_clean") }
 
     /// Directory of the static user programs, one file per `Userland/*.c`.
     static var userlandDir: URL { buildDir.appendingPathComponent("userland") }
