@@ -2,7 +2,7 @@
 #
 #   make          the kernel (build/minikernel) and the user programs
 #   make run      build and boot the demo in QEMU
-#   make test     the test suite (swift test: boots QEMU per case)
+#   make test     the test suite (swift test: boots QEMU per case); LOAD=N beside N busy processes
 #   make debug    QEMU waiting for gdb, and a gdb that attaches to it
 #   make clean
 #
@@ -38,7 +38,7 @@ LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
 QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all kernel userland run test debug clean check-tools bench
+.PHONY: all kernel userland run test debug clean check-tools check-test-tools bench
 all: check-tools kernel userland
 
 kernel: $(KERNEL)
@@ -86,8 +86,9 @@ run: all $(BUILD)/demo.cpio
 	  -append "console=ttyS0 init=/init trace=exit" ; \
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
 
-test: check-tools
-	swift test
+# LOAD=N: N busy processes beside the suite (README, "Testing on a busy host").
+test: check-tools check-test-tools
+	scripts/with-load.sh $(or $(LOAD),0) swift test
 
 # Benchmarks against Linux (Userland/bench, scripts/bench/bench.py): every program as init
 # under MiniKernel and under Debian's kernel (fetched once into ~/.cache/minikernel/), at
@@ -113,6 +114,16 @@ check-tools:
 	if [ -n "$$missing" ]; then \
 	  echo "Missing tools:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y nasm qemu-system-x86 gcc  (Swift: https://swift.org/install)"; \
+	  exit 1; fi
+
+# The tests also drive QEMU through gdb and Python (scripts/stall).
+check-test-tools:
+	@missing=""; \
+	command -v gdb >/dev/null || missing="$$missing gdb"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing tools for the tests:$$missing"; \
+	  echo "On Debian: sudo apt-get install -y$$missing"; \
 	  exit 1; fi
 
 # The reader's guide's diagrams (docs/): each docs/diagrams/NAME.dot is rendered

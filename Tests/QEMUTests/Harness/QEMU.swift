@@ -18,6 +18,24 @@ struct BootResult: Sendable, CustomStringConvertible {
     /// The exit status decoded per docs/interfaces.md.
     var outcome: BootOutcome { BootOutcome(status: status, timedOut: timedOut) }
 
+    /// Keeps the whole console of a boot that a failure describes, in
+    /// build/test-consoles/ (the failure message shows only its tail). One
+    /// file per console text, however often the failure describes it.
+    func saveConsole() -> String? {
+        let dir = Repo.buildDir.appendingPathComponent("test-consoles")
+        let name = String(format: "console-%016llx.log", UInt64(bitPattern: Int64(console.hashValue)))
+        let file = dir.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: file.path) { return file.path }
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let text = "command: \(command.joined(separator: " "))\n\(qemuStderr)\n--- console ---\n\(console)"
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return file.path
+        } catch {
+            return nil
+        }
+    }
+
     /// The console's last `lines` lines.
     func tail(lines: Int = 40) -> String { Console.lastLines(of: console, lines) }
 
@@ -36,6 +54,7 @@ struct BootResult: Sendable, CustomStringConvertible {
     var description: String {
         var s = "QEMU: \(outcome) after \(String(format: "%.2f", seconds)) s\n"
         s += "command: \(command.joined(separator: " "))\n"
+        if let path = saveConsole() { s += "whole console: \(path)\n" }
         if !qemuStderr.isEmpty { s += "QEMU stderr:\n\(qemuStderr)\n" }
         let n = lines.count
         s += "--- console, last \(min(n, 40)) of \(n) lines ---\n\(tail(lines: 40))\n--- end of console ---"
@@ -57,6 +76,8 @@ enum QEMU {
     ///   - smp: number of CPUs; >1 uses multi-threaded TCG.
     ///   - memory: guest RAM, QEMU `-m` syntax.
     ///   - input: bytes fed to the serial port (QEMU's stdin); nil for none.
+    ///   - wrapper: a host tool that runs the QEMU command given after its own
+    ///     arguments and `--` (scripts/stall: a host that stalls or starves vCPUs).
     static func boot(
         kernel: URL = Repo.kernel,
         initrd: URL? = nil,
@@ -65,7 +86,8 @@ enum QEMU {
         memory: String = "128M",
         timeout: Double = 60,
         input: Data? = nil,
-        icount: Bool = false
+        icount: Bool = false,
+        wrapper: [String] = []
     ) async throws -> BootResult {
         try await Build.ensure()
         for file in [kernel] + (initrd.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: file.path) {
@@ -95,7 +117,13 @@ enum QEMU {
         let start = Date()
         let run: Subprocess.Result
         do {
-            run = try await Subprocess.run(executable, arguments: args, input: input, timeout: timeout)
+            if let tool = wrapper.first {
+                run = try await Subprocess.run(URL(fileURLWithPath: tool),
+                                               arguments: Array(wrapper.dropFirst()) + ["--", executable.path] + args,
+                                               input: input, timeout: timeout)
+            } else {
+                run = try await Subprocess.run(executable, arguments: args, input: input, timeout: timeout)
+            }
         } catch {
             await slots.release()
             throw error
@@ -107,7 +135,7 @@ enum QEMU {
             status: run.status,
             timedOut: run.timedOut,
             qemuStderr: String(decoding: run.stderr, as: UTF8.self),
-            command: [executable.path] + args.map { $0.contains(" ") ? "\"\($0)\"" : $0 },
+            command: wrapper + (wrapper.isEmpty ? [] : ["--"]) + [executable.path] + args.map { $0.contains(" ") ? "\"\($0)\"" : $0 },
             seconds: Date().timeIntervalSince(start)
         )
     }
