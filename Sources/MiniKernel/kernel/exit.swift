@@ -116,26 +116,6 @@ func do_exit(_ code: Int32) -> Never {
     do_task_dead()
 }
 
-/// zap_other_threads(): SIGKILL to every other thread of the group, woken
-/// wherever it is. Called with siglock held. Returns how many other threads
-/// there are, dead ones included (as Linux counts them: de_thread() waits for
-/// each of them to be released, except a leader, which stays a zombie).
-@discardableResult
-func zap_other_threads(_ p: Task) -> Int {
-    var count = 0
-    p.signal.groupStopCount = 0
-    for_each_thread(p.signal) { t in
-        guard t !== p else { return }
-        t.jobctlStopPending = false
-        count += 1
-        // Don't bother with already dead threads.
-        if t.exitState != .none { return }
-        t.pending.signal.insert(SIGKILL)
-        signal_wake_up(t, fatal: true)
-    }
-    return count
-}
-
 /// do_group_exit(): the whole thread group exits with `code` (exit_group(2),
 /// a fatal signal). The first caller wins: its code is the group's.
 func do_group_exit(_ codeIn: Int32) -> Never {
@@ -234,6 +214,12 @@ func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
     return true
 }
 
+/// is_current_pgrp_orphaned(): no member has a parent in another group of
+/// the same session (then terminal stop signals are discarded).
+func is_current_pgrp_orphaned() -> Bool {
+    will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil)
+}
+
 private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
     var t = init_task_list_head
     while let p = t {
@@ -262,6 +248,16 @@ private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
             group_send_sig(SIGCONT, to: p)
         }
     }
+}
+
+/// A thread of the group that has not begun to exit (find_alive_thread).
+func find_alive_thread(_ p: Task) -> Task? {
+    var t = p.signal.threadHead
+    while let cur = t {
+        if !cur.flags.contains(.exiting) { return cur }
+        t = cur.threadNext
+    }
+    return nil
 }
 
 /// find_child_reaper(): when the task that is init's child reaper exits but
@@ -356,44 +352,6 @@ func exit_notify(_ tsk: Task, groupDead: Bool) {
     }
 }
 
-/// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and
-/// wake the parent's wait4(). Returns true when the child should be reaped
-/// now because the parent ignores SIGCHLD or set SA_NOCLDWAIT. Called with
-/// tasklist_lock held.
-@discardableResult
-func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
-    var sig = sigIn
-    let parent = tsk.parent
-    var info = KSigInfo()
-    info.signo = sig
-    info.pid = tsk.tgid
-    info.isChld = true
-    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
-    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
-    let status = tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : tsk.exitCode
-    if status & 0x7f != 0 {
-        info.code = CLD_KILLED
-        info.status = status & 0x7f
-    } else {
-        info.code = CLD_EXITED
-        info.status = status >> 8
-    }
-    var autoreap = false
-    let act = parent.sighand.actionFor(SIGCHLD)
-    if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
-        autoreap = true
-        if act.handler == SIG_IGN { sig = 0 }
-    }
-    if valid_signal(sig) && sig > 0 {
-        let f = siglock.lockIrqSave()
-        send_signal_locked(sig, info, to: parent, group: true)
-        siglock.unlockIrqRestore(f)
-    }
-    // __wake_up_parent()
-    wake_up_all(parent.signal.waitChldExit)
-    return autoreap
-}
-
 // MARK: - release
 
 /// release_task(): the last of a task — its pid is freed, it leaves every
@@ -452,17 +410,6 @@ private func __unhash_process(_ p: Task) {
         if p.siblingPrev != nil || p.realParent.childrenHead === p { unlink_child(p) }
     }
     unlink_task_list(p)
-}
-
-/// do_task_dead(): TASK_DEAD and the final schedule(). The next task frees us.
-func do_task_dead() -> Never {
-    let t = current
-    local_irq_disable()
-    nr_dying_tasks.wrappingAdd(1, ordering: .relaxed)
-    t.state = .dead
-    trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
-    schedule()
-    BUG("a dead task was scheduled again")
 }
 
 // MARK: - system calls

@@ -1,4 +1,6 @@
-// Signals. Linux: kernel/signal.c, include/linux/sched/signal.h.
+// Signals. Linux: kernel/signal.c. The types and constants are in include/
+// (signal_types.swift, sched_signal.swift, uapi_signal.swift), where Linux has
+// them in headers.
 //
 // The rules, before the code
 // --------------------------
@@ -24,77 +26,6 @@
 
 import CShim
 import Synchronization
-
-let SIGHUP: Int32 = 1, SIGINT: Int32 = 2, SIGQUIT: Int32 = 3, SIGILL: Int32 = 4, SIGTRAP: Int32 = 5
-let SIGABRT: Int32 = 6, SIGBUS: Int32 = 7, SIGFPE: Int32 = 8, SIGKILL: Int32 = 9, SIGUSR1: Int32 = 10
-let SIGSEGV: Int32 = 11, SIGUSR2: Int32 = 12, SIGPIPE: Int32 = 13, SIGALRM: Int32 = 14, SIGTERM: Int32 = 15
-let SIGSTKFLT: Int32 = 16, SIGCHLD: Int32 = 17, SIGCONT: Int32 = 18, SIGSTOP: Int32 = 19, SIGTSTP: Int32 = 20
-let SIGTTIN: Int32 = 21, SIGTTOU: Int32 = 22, SIGURG: Int32 = 23, SIGXCPU: Int32 = 24
-let SIGXFSZ: Int32 = 25, SIGVTALRM: Int32 = 26, SIGPROF: Int32 = 27, SIGWINCH: Int32 = 28
-let SIGIO: Int32 = 29, SIGPWR: Int32 = 30, SIGSYS: Int32 = 31, SIGRTMIN: Int32 = 32
-let _NSIG: Int32 = 64
-
-/// A set of signals 1..64, bit (sig - 1).
-struct SigSet: Equatable {
-    var bits: UInt64 = 0
-    init() {}
-    init(bits: UInt64) { self.bits = bits }
-    func contains(_ sig: Int32) -> Bool { bits & (1 << UInt64(sig - 1)) != 0 }
-    mutating func insert(_ sig: Int32) { bits |= 1 << UInt64(sig - 1) }
-    mutating func remove(_ sig: Int32) { bits &= ~(1 << UInt64(sig - 1)) }
-    var isEmpty: Bool { bits == 0 }
-    /// The set holding just `sig`. (No variadic `of(...)`: a variadic call
-    /// allocates an array, and the kernel never frees those.)
-    static func single(_ sig: Int32) -> SigSet { SigSet(bits: sigbit(sig)) }
-}
-
-@inline(__always) func sigbit(_ sig: Int32) -> UInt64 { 1 << UInt64(sig - 1) }
-
-let SIG_KERNEL_ONLY_MASK = SigSet(bits: sigbit(SIGKILL) | sigbit(SIGSTOP))
-let SIG_KERNEL_STOP_MASK = SigSet(bits: sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU))
-let SIG_KERNEL_IGNORE_MASK = SigSet(bits: sigbit(SIGCONT) | sigbit(SIGCHLD) | sigbit(SIGWINCH) | sigbit(SIGURG))
-let SIG_KERNEL_COREDUMP_MASK = SigSet(bits: sigbit(SIGQUIT) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGABRT) | sigbit(SIGFPE) | sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGSYS) | sigbit(SIGXCPU) | sigbit(SIGXFSZ))
-/// Synchronous signals are taken first (Linux's SYNCHRONOUS_MASK).
-let SYNCHRONOUS_MASK = SigSet(bits: sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGFPE) | sigbit(SIGSYS))
-
-func sig_kernel_ignore(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_IGNORE_MASK.contains(sig) }
-func sig_kernel_stop(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_STOP_MASK.contains(sig) }
-func sig_kernel_only(_ sig: Int32) -> Bool { sig == SIGKILL || sig == SIGSTOP }
-func valid_signal(_ sig: Int32) -> Bool { sig >= 0 && sig <= _NSIG }
-
-// si_code values.
-let SI_USER: Int32 = 0, SI_KERNEL: Int32 = 0x80, SI_TKILL: Int32 = -6
-let CLD_EXITED: Int32 = 1, CLD_KILLED: Int32 = 2, CLD_DUMPED: Int32 = 3
-let CLD_TRAPPED: Int32 = 4, CLD_STOPPED: Int32 = 5, CLD_CONTINUED: Int32 = 6
-let SEGV_MAPERR: Int32 = 1, SEGV_ACCERR: Int32 = 2
-
-/// kernel_siginfo: what a handler with SA_SIGINFO sees.
-struct KSigInfo {
-    var signo: Int32 = 0
-    var errno: Int32 = 0
-    var code: Int32 = 0
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var status: Int32 = 0
-    var addr: UInt64 = 0
-    var utime: Int64 = 0
-    var stime: Int64 = 0
-    var isChld = false
-    var isFault = false
-}
-
-/// One queued signal with its information (struct sigqueue).
-final class SigQueue {
-    var info: KSigInfo
-    var next: SigQueue? = nil
-    init(_ info: KSigInfo) { self.info = info }
-}
-
-/// struct sigpending: the pending set, and the queued information.
-struct SigPending {
-    var signal = SigSet()
-    var list: SigQueue? = nil
-}
 
 var nr_sigqueues = 0
 
@@ -136,87 +67,8 @@ private func flushMask(_ p: inout SigPending, _ mask: SigSet) {
     }
 }
 
-/// signal->flags.
-struct SignalFlags: OptionSet {
-    let rawValue: UInt32
-    static let stopStopped = SignalFlags(rawValue: 0x01)   // SIGNAL_STOP_STOPPED: job control stop in effect
-    static let stopContinued = SignalFlags(rawValue: 0x02) // SIGNAL_STOP_CONTINUED: SIGCONT since the stop
-    static let groupExit = SignalFlags(rawValue: 0x04)     // SIGNAL_GROUP_EXIT: the group is dying
-    static let cldStopped = SignalFlags(rawValue: 0x10)    // SIGNAL_CLD_STOPPED: parent not yet told
-    static let cldContinued = SignalFlags(rawValue: 0x20)  // SIGNAL_CLD_CONTINUED
-    static let unkillable = SignalFlags(rawValue: 0x40)    // SIGNAL_UNKILLABLE: init
-}
-
-let SIG_DFL: UInt64 = 0
-let SIG_IGN: UInt64 = 1
-
-let SA_NOCLDSTOP: UInt64 = 0x0000_0001
-let SA_NOCLDWAIT: UInt64 = 0x0000_0002
-let SA_SIGINFO: UInt64 = 0x0000_0004
-let SA_RESTORER: UInt64 = 0x0400_0000
-let SA_ONSTACK: UInt64 = 0x0800_0000
-let SA_RESTART: UInt64 = 0x1000_0000
-let SA_NODEFER: UInt64 = 0x4000_0000
-let SA_RESETHAND: UInt64 = 0x8000_0000
-
-struct KSigAction {
-    var handler: UInt64 = SIG_DFL
-    var flags: UInt64 = 0
-    var restorer: UInt64 = 0
-    var mask = SigSet()
-}
-
-/// sighand_struct: the handler table, shared by CLONE_SIGHAND.
-final class SighandStruct {
-    var action = InlineArray<64, KSigAction>(repeating: KSigAction())
-    /// Tasks sharing the table (CLONE_SIGHAND); atomic because the last two
-    /// puts may come from different CPUs.
-    let count = Atomic<Int>(1)
-    init() {}
-    func actionFor(_ sig: Int32) -> KSigAction { action[Int(sig - 1)] }
-}
-
 func put_sighand(_ sh: SighandStruct) {
     if sh.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { kfree_object(sh) }
-}
-
-/// signal_struct: what a thread group shares about signals and exit.
-final class SignalStruct {
-    /// Threads that have not yet passed exit_signals(): the last one out
-    /// makes the group dead.
-    var live = 1
-    var nrThreads = 1
-    /// Threads not yet in do_exit() (synchronize_group_exit).
-    var quickThreads = 1
-    var threadHead: Task? = nil
-    var flags: SignalFlags = []
-    /// The group's exit status once SIGNAL_GROUP_EXIT is set; the stop
-    /// signal while stopped.
-    var groupExitCode: Int32 = 0
-    /// Threads still to stop in a group stop.
-    var groupStopCount = 0
-    var sharedPending = SigPending()
-    /// The parent sleeps here in wait4(); exit_notify() wakes it.
-    let waitChldExit = WaitQueueHead()
-    /// de_thread(): the thread exec'ing while it waits for the others to go
-    /// (signal->group_exec_task), and how many releases it still waits for —
-    /// or -1 once it waits for the old leader to become a zombie (notify_count).
-    var groupExecTask: Task? = nil
-    var notifyCount = 0
-    var isChildSubreaper = false
-    var hasChildSubreaper = false
-    var pgrp: Int32 = 0
-    var session: Int32 = 0
-    /// CPU time of the group's dead threads, and of reaped children.
-    var utime: UInt64 = 0
-    var stime: UInt64 = 0
-    var cutime: UInt64 = 0
-    var cstime: UInt64 = 0
-    /// Tasks pointing at this struct; the last put frees it. Atomic: the
-    /// last puts of a group may run on different CPUs.
-    let usage = Atomic<Int>(1)
-
-    init() {}
 }
 
 /// siglock: guards every sighand, signal and pending set (Linux has one per
@@ -230,28 +82,6 @@ func put_signal_struct(_ sig: SignalStruct) {
         kfree_object(sig)
     }
 }
-
-// MARK: - thread group helpers
-
-/// for_each_thread.
-func for_each_thread(_ sig: SignalStruct, _ body: (Task) -> Void) {
-    var t = sig.threadHead
-    while let cur = t { t = cur.threadNext; body(cur) }
-}
-
-func thread_group_empty(_ p: Task) -> Bool { p.signal.nrThreads <= 1 }
-
-/// A thread of the group that has not begun to exit (find_alive_thread).
-func find_alive_thread(_ p: Task) -> Task? {
-    var t = p.signal.threadHead
-    while let cur = t {
-        if !cur.flags.contains(.exiting) { return cur }
-        t = cur.threadNext
-    }
-    return nil
-}
-
-func signal_group_exit(_ sig: SignalStruct) -> Bool { sig.flags.contains(.groupExit) }
 
 // MARK: - pending signals
 
@@ -412,6 +242,26 @@ func group_send_sig(_ sig: Int32, to t: Task, info: KSigInfo? = nil) {
     siglock.unlockIrqRestore(flags)
 }
 
+/// zap_other_threads(): SIGKILL to every other thread of the group, woken
+/// wherever it is. Called with siglock held. Returns how many other threads
+/// there are, dead ones included (as Linux counts them: de_thread() waits for
+/// each of them to be released, except a leader, which stays a zombie).
+@discardableResult
+func zap_other_threads(_ p: Task) -> Int {
+    var count = 0
+    p.signal.groupStopCount = 0
+    for_each_thread(p.signal) { t in
+        guard t !== p else { return }
+        t.jobctlStopPending = false
+        count += 1
+        // Don't bother with already dead threads.
+        if t.exitState != .none { return }
+        t.pending.signal.insert(SIGKILL)
+        signal_wake_up(t, fatal: true)
+    }
+    return count
+}
+
 /// force_sig_fault(): a synchronous fault in user mode. It cannot be ignored
 /// or blocked away: if it is, the action is reset to the default and the
 /// signal unblocked (force_sig_info_to_task), so the process dies of it.
@@ -478,11 +328,42 @@ private func dequeue_signal(_ t: Task, _ info: inout KSigInfo) -> Int32? {
     return pick(&t.signal.sharedPending)
 }
 
-/// A signal get_signal() hands to handle_signal().
-struct KSignal {
-    var sig: Int32 = 0
+/// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and
+/// wake the parent's wait4(). Returns true when the child should be reaped
+/// now because the parent ignores SIGCHLD or set SA_NOCLDWAIT. Called with
+/// tasklist_lock held.
+@discardableResult
+func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
+    var sig = sigIn
+    let parent = tsk.parent
     var info = KSigInfo()
-    var action = KSigAction()
+    info.signo = sig
+    info.pid = tsk.tgid
+    info.isChld = true
+    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
+    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
+    let status = tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : tsk.exitCode
+    if status & 0x7f != 0 {
+        info.code = CLD_KILLED
+        info.status = status & 0x7f
+    } else {
+        info.code = CLD_EXITED
+        info.status = status >> 8
+    }
+    var autoreap = false
+    let act = parent.sighand.actionFor(SIGCHLD)
+    if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
+        autoreap = true
+        if act.handler == SIG_IGN { sig = 0 }
+    }
+    if valid_signal(sig) && sig > 0 {
+        let f = siglock.lockIrqSave()
+        send_signal_locked(sig, info, to: parent, group: true)
+        siglock.unlockIrqRestore(f)
+    }
+    // __wake_up_parent()
+    wake_up_all(parent.signal.waitChldExit)
+    return autoreap
 }
 
 /// do_notify_parent_cldstop(): tell the parent its child stopped or
@@ -652,8 +533,6 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     return 0
 }
 
-let SIG_BLOCK: UInt64 = 0, SIG_UNBLOCK: UInt64 = 1, SIG_SETMASK: UInt64 = 2
-
 /// rt_sigprocmask(how, set, oset, sigsetsize).
 func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let how = regs.arg0 & 0xffff_ffff, setAddr = regs.arg1, osetAddr = regs.arg2
@@ -821,10 +700,4 @@ func exit_signals(_ tsk: Task) {
     let stopCode = tsk.signal.groupExitCode
     siglock.unlockIrqRestore(flags)
     if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED, stopCode: stopCode) }
-}
-
-/// is_current_pgrp_orphaned(): no member has a parent in another group of
-/// the same session (then terminal stop signals are discarded).
-func is_current_pgrp_orphaned() -> Bool {
-    will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil)
 }
