@@ -166,7 +166,7 @@ func de_thread(_ tsk: Task) -> Int {
             // are dropped by __unhash_process() of the group leader).
             replace_child(leader, with: tsk)
             tsk.groupLeader = tsk
-            for_each_thread(sig) { $0.groupLeader = tsk }   // the old leader, and us
+            for t in for_each_thread(sig) { t.groupLeader = tsk }   // the old leader, and us
             leader.exitSignal = -1                           // ours becomes SIGCHLD below
             BUG_ON(leader.exitState != .zombie, "de_thread: the old leader is not a zombie")
             leader.exitState = .dead

@@ -64,13 +64,66 @@ final class SignalStruct {
 }
 
 // MARK: - walks over tasks
+//
+// Linux's for_each_process(p), for_each_thread(p, t) and
+// list_for_each_entry(p, &parent->children, sibling) macros, as sequences:
+// `for t in for_each_thread(sig) { … }`. Each reads the next link before it
+// hands out the current task, so the body may unlink that task (not others).
+// The caller holds the lock that guards the list: tasklist_lock for the
+// all-tasks and children lists, tasklist_lock or siglock for a group's threads.
 
-/// for_each_thread.
-func for_each_thread(_ sig: SignalStruct, _ body: (Task) -> Void) {
-    var t = sig.threadHead
-    while let cur = t { t = cur.threadNext; body(cur) }
+/// for_each_thread(): the threads of a group, oldest first.
+func for_each_thread(_ sig: SignalStruct) -> TaskWalk { TaskWalk(sig.threadHead, .thread) }
+
+/// for_each_process(): every process (thread-group leader), the idle tasks
+/// left out as Linux's init_task list never holds them.
+func for_each_process() -> ProcessWalk { ProcessWalk(next: init_task_list_head) }
+
+/// for_each_child(): the children of one thread (its `children` list), oldest first.
+func for_each_child(_ parent: Task) -> TaskWalk { TaskWalk(parent.childrenHead, .sibling) }
+
+/// A walk along a group's thread list or a parent's children list. (The
+/// link is an enum, not a key path: Embedded Swift has no key paths.)
+struct TaskWalk: Sequence, IteratorProtocol {
+    enum Link { case thread, sibling }
+    private var nextTask: Task?
+    private let link: Link
+    init(_ first: Task?, _ link: Link) { nextTask = first; self.link = link }
+    mutating func next() -> Task? {
+        guard let t = nextTask else { return nil }
+        nextTask = link == .thread ? t.threadNext : t.siblingNext
+        return t
+    }
+}
+
+/// The all-tasks list, leaders only, idle tasks skipped.
+struct ProcessWalk: Sequence, IteratorProtocol {
+    var nextTask: Task?
+    init(next: Task?) { nextTask = next }
+    mutating func next() -> Task? {
+        while let t = nextTask {
+            nextTask = t.tasksNext
+            if t.isGroupLeader && !t.isIdle { return t }
+        }
+        return nil
+    }
 }
 
 func thread_group_empty(_ p: Task) -> Bool { p.signal.nrThreads <= 1 }
 
 func signal_group_exit(_ sig: SignalStruct) -> Bool { sig.flags.contains(.groupExit) }
+
+/// The wait status a dead task reports (what wait4() stores, and what
+/// SIGCHLD's siginfo is built from): the group's exit code if the group died
+/// as one (exit_group, a fatal signal, or its last thread's exit), else the
+/// task's own. Linux writes the expression out in wait_task_zombie().
+func task_exit_status(_ p: Task) -> Int32 {
+    p.signal.flags.contains(.groupExit) ? p.signal.groupExitCode : p.exitCode
+}
+
+/// A wait status as waitid() and SIGCHLD's siginfo say it: si_code
+/// CLD_KILLED with the signal, or CLD_EXITED with the exit code (never
+/// CLD_DUMPED: no core dumps).
+func exit_status_to_cld(_ status: Int32) -> (code: Int32, status: Int32) {
+    status & 0x7f != 0 ? (CLD_KILLED, status & 0x7f) : (CLD_EXITED, status >> 8)
+}

@@ -99,12 +99,12 @@ func do_exit(_ code: Int32) -> Never {
         tsk.signal.live -= 1
         return tsk.signal.live == 0
     }
+    tsk.exitCode = code
     if groupDead && tsk.signal === child_reaper?.signal {
         // Linux panics here; so do we, and the panic powers the machine off
         // with init's status (init_exit()).
-        init_exit(tsk, code: tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : code)
+        init_exit(tsk, code: task_exit_status(tsk))
     }
-    tsk.exitCode = code
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)
     trace_do_exit_step(tsk, "exit_mm")
@@ -202,10 +202,7 @@ func exit_thread(_ tsk: Task) {}
 /// will_become_orphaned_pgrp(): would the group have no member whose parent
 /// is in another group of the same session (init's children do not count)?
 func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        guard p.isGroupLeader, !p.isIdle, p.signal.pgrp == pgrp else { continue }
+    for p in for_each_process() where p.signal.pgrp == pgrp {
         if p === ignoring || (p.exitState != .none && thread_group_empty(p)) { continue }
         let parent = p.realParent
         if parent.tgid == 1 || parent.isIdle { continue }
@@ -221,11 +218,7 @@ func is_current_pgrp_orphaned() -> Bool {
 }
 
 private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        if p.isGroupLeader && p.signal.pgrp == pgrp && p.signal.flags.contains(.stopStopped) { return true }
-    }
+    for p in for_each_process() where p.signal.pgrp == pgrp && p.signal.flags.contains(.stopStopped) { return true }
     return false
 }
 
@@ -240,23 +233,15 @@ private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
     if let p = parentIn { parent = p; ignored = nil } else { parent = tsk.realParent }
     guard parent.signal.pgrp != pgrp, parent.signal.session == tsk.signal.session,
           will_become_orphaned_pgrp(pgrp, ignoring: ignored), has_stopped_jobs(pgrp) else { return }
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        if p.isGroupLeader && !p.isIdle && p.signal.pgrp == pgrp {
-            group_send_sig(SIGHUP, to: p)
-            group_send_sig(SIGCONT, to: p)
-        }
+    for p in for_each_process() where p.signal.pgrp == pgrp {
+        do_send_sig_info(SIGHUP, info_kernel(SIGHUP), to: p)
+        do_send_sig_info(SIGCONT, info_kernel(SIGCONT), to: p)
     }
 }
 
 /// A thread of the group that has not begun to exit (find_alive_thread).
 func find_alive_thread(_ p: Task) -> Task? {
-    var t = p.signal.threadHead
-    while let cur = t {
-        if !cur.flags.contains(.exiting) { return cur }
-        t = cur.threadNext
-    }
+    for t in for_each_thread(p.signal) where !t.flags.contains(.exiting) { return t }
     return nil
 }
 
@@ -287,14 +272,13 @@ private func find_new_reaper(_ father: Task) -> Task {
 
 /// reparent_leader(): an adopted zombie is announced to its new parent; if
 /// that parent would never wait, it goes on the `dead` list to be released.
-private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
+private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout DeadList) {
     if p.exitState == .dead { return }
     p.exitSignal = SIGCHLD
     if p.exitState == .zombie && thread_group_empty(p) {
         if do_notify_parent(p, sig: p.exitSignal) {
             p.exitState = .dead
-            p.rqNext = dead        // the dead list reuses the idle rq link
-            dead = p
+            dead.add(p)
         }
     }
     kill_orphaned_pgrp(p, parent: father)
@@ -302,18 +286,18 @@ private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
 
 /// forget_original_parent(): every child moves to the reaper, each of its
 /// threads too. Called with tasklist_lock held.
-private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
+private func forget_original_parent(_ father: Task, _ dead: inout DeadList) {
     find_child_reaper(father)
     guard father.childrenHead != nil else { return }
     let reaper = find_new_reaper(father)
     while let p = father.childrenHead {
         unlink_child(p)
-        for_each_thread(p.signal) { t in
+        for t in for_each_thread(p.signal) {
             t.realParent = reaper
             t.parent = reaper
             // Linux sends it with SEND_SIG_NOINFO: si_code SI_USER and si_pid the
             // dying parent's tgid (current is the father), as if it had called kill().
-            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t, info: info_user(t.pdeathSignal)) }
+            if t.pdeathSignal != 0 { do_send_sig_info(t.pdeathSignal, info_user(t.pdeathSignal), to: t) }
         }
         link_child(p, to: reaper)
         trace_reparent(p, from: father, to: reaper)
@@ -324,7 +308,7 @@ private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
 /// exit_notify(): children to their reaper, then the zombie announced to
 /// the parent — or reaped at once if nobody will wait for it.
 func exit_notify(_ tsk: Task, groupDead: Bool) {
-    var dead: Task? = nil
+    var dead = DeadList()
     let flags = tasklistLock.lockIrqSave()
     forget_original_parent(tsk, &dead)
     if groupDead { kill_orphaned_pgrp(tsk.groupLeader, parent: nil) }
@@ -339,16 +323,31 @@ func exit_notify(_ tsk: Task, groupDead: Bool) {
     }
     if autoreap {
         tsk.exitState = .dead
-        tsk.rqNext = dead
-        dead = tsk
+        dead.add(tsk)
     }
     // mt-exec: de_thread() is waiting for the group leader to become a zombie.
     if tsk.signal.notifyCount < 0, let execer = tsk.signal.groupExecTask { wake_up_process(execer) }
     tasklistLock.unlockIrqRestore(flags)
-    while let p = dead {
-        dead = p.rqNext
-        p.rqNext = nil
-        release_task(p)
+    dead.releaseAll()
+}
+
+/// Tasks found under tasklist_lock that nobody will wait for, to be
+/// released once it is dropped (release_task() takes it itself). Linux:
+/// exit_notify()'s `dead` list, linked through ptrace_entry.
+struct DeadList {
+    private var head: Task? = nil
+
+    mutating func add(_ p: Task) {
+        p.deadNext = head
+        head = p
+    }
+
+    mutating func releaseAll() {
+        while let p = head {
+            head = p.deadNext
+            p.deadNext = nil
+            release_task(p)
+        }
     }
 }
 

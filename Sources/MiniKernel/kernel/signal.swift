@@ -132,11 +132,11 @@ private func prepare_signal(_ sig: Int32, _ p: Task, force: Bool) -> Bool {
     if sig_kernel_stop(sig) {
         // A stop cancels a pending SIGCONT.
         flushMask(&signal.sharedPending, SigSet.single(SIGCONT))
-        for_each_thread(signal) { flushMask(&$0.pending, SigSet.single(SIGCONT)) }
+        for t in for_each_thread(signal) { flushMask(&t.pending, SigSet.single(SIGCONT)) }
     } else if sig == SIGCONT {
         // SIGCONT cancels pending stops and resumes a stopped group, handler or not.
         flushMask(&signal.sharedPending, SIG_KERNEL_STOP_MASK)
-        for_each_thread(signal) { t in
+        for t in for_each_thread(signal) {
             flushMask(&t.pending, SIG_KERNEL_STOP_MASK)
             t.jobctlStopPending = false
             try_to_wake_up(t, mask: .stopped)
@@ -171,8 +171,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
     if wants_signal(sig, p) {
         t = p
     } else if group {
-        var c = signal.threadHead
-        while let cur = c { if wants_signal(sig, cur) { t = cur; break }; c = cur.threadNext }
+        for th in for_each_thread(signal) where wants_signal(sig, th) { t = th; break }
     }
     guard let target = t else { return }   // nobody can take it now; it stays pending
     let act = p.sighand.actionFor(sig)
@@ -182,7 +181,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
         signal.flags = .groupExit
         signal.groupExitCode = sig
         signal.groupStopCount = 0
-        for_each_thread(signal) { th in
+        for th in for_each_thread(signal) {
             th.jobctlStopPending = false
             th.pending.signal.insert(SIGKILL)
             signal_wake_up(th, fatal: true)
@@ -235,10 +234,13 @@ func info_kernel(_ sig: Int32) -> KSigInfo {
     return i
 }
 
-/// group_send_sig_info() for the kernel's own signals (pdeath_signal, SIGHUP).
-func group_send_sig(_ sig: Int32, to t: Task, info: KSigInfo? = nil) {
+/// do_send_sig_info(): `sig` to the thread group of `t`, unconditionally —
+/// the kernel's own signals (pdeath_signal, SIGHUP and SIGCONT to an orphaned
+/// process group). kill() goes through group_send_sig_info() instead, which
+/// answers the null signal and skips groups being torn down.
+func do_send_sig_info(_ sig: Int32, _ info: KSigInfo, to t: Task) {
     let flags = siglock.lockIrqSave()
-    send_signal_locked(sig, info ?? info_kernel(sig), to: t, group: true)
+    send_signal_locked(sig, info, to: t, group: true)
     siglock.unlockIrqRestore(flags)
 }
 
@@ -250,12 +252,12 @@ func group_send_sig(_ sig: Int32, to t: Task, info: KSigInfo? = nil) {
 func zap_other_threads(_ p: Task) -> Int {
     var count = 0
     p.signal.groupStopCount = 0
-    for_each_thread(p.signal) { t in
-        guard t !== p else { return }
+    for t in for_each_thread(p.signal) {
+        guard t !== p else { continue }
         t.jobctlStopPending = false
         count += 1
         // Don't bother with already dead threads.
-        if t.exitState != .none { return }
+        if t.exitState != .none { continue }
         t.pending.signal.insert(SIGKILL)
         signal_wake_up(t, fatal: true)
     }
@@ -342,14 +344,7 @@ func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
     info.isChld = true
     info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
     info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
-    let status = tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : tsk.exitCode
-    if status & 0x7f != 0 {
-        info.code = CLD_KILLED
-        info.status = status & 0x7f
-    } else {
-        info.code = CLD_EXITED
-        info.status = status >> 8
-    }
+    (info.code, info.status) = exit_status_to_cld(task_exit_status(tsk))
     var autoreap = false
     let act = parent.sighand.actionFor(SIGCHLD)
     if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
@@ -406,7 +401,7 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
         if signal.flags.contains(.groupExit) { siglock.unlockIrqRestore(flags); return }
         signal.groupExitCode = sig
         signal.groupStopCount = 0
-        for_each_thread(signal) { th in
+        for th in for_each_thread(signal) {
             if !th.flags.contains(.exiting) && th.exitState == .none {
                 th.jobctlStopPending = true
                 signal.groupStopCount += 1
@@ -520,7 +515,7 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         // POSIX: setting an ignoring action discards what is pending.
         if sig_handler_ignored(newAct.handler, sig) {
             flushMask(&me.signal.sharedPending, SigSet.single(sig))
-            for_each_thread(me.signal) { flushMask(&$0.pending, SigSet.single(sig)) }
+            for t in for_each_thread(me.signal) { flushMask(&t.pending, SigSet.single(sig)) }
         }
     }
     siglock.unlockIrqRestore(flags)
@@ -571,7 +566,7 @@ func set_current_blocked(_ mask: SigSet) {
     let unblocked = me.blocked.bits & ~mask.bits
     me.blocked = SigSet(bits: mask.bits & ~SIG_KERNEL_ONLY_MASK.bits)
     if unblocked & me.signal.sharedPending.signal.bits != 0 {
-        for_each_thread(me.signal) { t in
+        for t in for_each_thread(me.signal) {
             if t !== me && t.blocked.bits & me.signal.sharedPending.signal.bits != me.signal.sharedPending.signal.bits {
                 signal_wake_up(t, fatal: false)
             }
@@ -589,7 +584,9 @@ func sys_rt_sigpending(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         ? 0 : Errno.EFAULT.negated
 }
 
-/// Sends `sig` to the thread group of `p` (sig 0: only checks it exists).
+/// group_send_sig_info(): kill()'s send to the thread group of `p`: sig 0
+/// only checks that it exists, and a group whose threads are all gone takes
+/// nothing. (No permission check: everything runs as root.)
 private func group_send_sig_info(_ sig: Int32, _ info: KSigInfo, _ p: Task) -> Int {
     if sig == 0 { return 0 }
     let flags = siglock.lockIrqSave()
@@ -624,10 +621,8 @@ func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     // but init and the caller's own group.
     var found = false
     tasklistLock.withLock {
-        var t = init_task_list_head
-        while let p = t {
-            t = p.tasksNext
-            guard p.isGroupLeader, !p.isIdle, p.exitState == .none || p.signal.threadHead != nil else { continue }
+        for p in for_each_process() {
+            guard p.exitState == .none || p.signal.threadHead != nil else { continue }
             let match: Bool
             if pid == -1 { match = p.tgid != 1 && p.signal !== me.signal }
             else if pid == 0 { match = p.signal.pgrp == me.signal.pgrp }
@@ -693,7 +688,7 @@ func exit_signals(_ tsk: Task) {
     }
     // retarget_shared_pending(): another thread takes the group's signals.
     if !tsk.signal.sharedPending.signal.isEmpty {
-        for_each_thread(tsk.signal) { t in
+        for t in for_each_thread(tsk.signal) {
             if t !== tsk && !t.flags.contains(.exiting) { signal_wake_up(t, fatal: false) }
         }
     }

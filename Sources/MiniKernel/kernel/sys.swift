@@ -19,14 +19,10 @@ func sys_getegid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 
 /// Marks every descendant process as having a subreaper above it.
 private func propagate_has_child_subreaper(_ root: Task) {
-    for_each_thread(root.signal) { th in
-        var c = th.childrenHead
-        while let p = c {
-            c = p.siblingNext
-            if !p.signal.hasChildSubreaper {
-                p.signal.hasChildSubreaper = true
-                propagate_has_child_subreaper(p)
-            }
+    for th in for_each_thread(root.signal) {
+        for p in for_each_child(th) where !p.signal.hasChildSubreaper {
+            p.signal.hasChildSubreaper = true
+            propagate_has_child_subreaper(p)
         }
     }
 }
@@ -149,13 +145,9 @@ private func process_of(_ pid: Int32) -> Task? {
 
 /// Whether any process is in process group `pgrp` of session `sid`.
 private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        // Zombies too: a process stays in its group until it is released.
-        if p.isGroupLeader && !p.isIdle && p.exitState != .dead && p.signal.pgrp == pgrp && p.signal.session == sid {
-            return true
-        }
+    // Zombies too: a process stays in its group until it is released.
+    for p in for_each_process() where p.exitState != .dead && p.signal.pgrp == pgrp && p.signal.session == sid {
+        return true
     }
     return false
 }

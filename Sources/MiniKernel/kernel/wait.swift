@@ -82,21 +82,14 @@ private enum Found {
 
 private func fill_info(_ wo: inout WaitOpts, pid: Int32, status: Int32) {
     wo.infoPid = pid
-    if status & 0x7f != 0 {
-        wo.cause = CLD_KILLED
-        wo.infoStatus = status & 0x7f
-    } else {
-        wo.cause = CLD_EXITED
-        wo.infoStatus = status >> 8
-    }
+    (wo.cause, wo.infoStatus) = exit_status_to_cld(status)
 }
 
 /// wait_task_zombie(): collect one zombie (or, with WNOWAIT, only report
 /// it). Called with tasklist_lock held; returns with it released.
 private func wait_task_zombie(_ wo: inout WaitOpts, _ p: Task, lockFlags: IrqFlags) -> Int32 {
     let pid = p.tgid
-    // The group's exit code if the group died as one, else the task's own.
-    let status = p.signal.flags.contains(.groupExit) ? p.signal.groupExitCode : p.exitCode
+    let status = task_exit_status(p)
     let ut = p.utime + p.signal.utime + p.signal.cutime
     let st = p.stime + p.signal.stime + p.signal.cstime
     if wo.flags & WNOWAIT != 0 {
@@ -168,12 +161,9 @@ private func do_wait_scan(_ wo: inout WaitOpts) -> Found {
         tasklistLock.unlockIrqRestore(flags)
         return any ? .nothingYet : .noChild
     }
-    var thread: Task? = wo.flags & __WNOTHREAD != 0 ? me : me.signal.threadHead
-    while let th = thread {
-        thread = wo.flags & __WNOTHREAD != 0 ? nil : th.threadNext
-        var c = th.childrenHead
-        while let p = c {
-            c = p.siblingNext
+    for th in for_each_thread(me.signal) where wo.flags & __WNOTHREAD == 0 || th === me {
+        // do_wait_thread()
+        for p in for_each_child(th) {
             if let pid = wait_consider_task(&wo, p, flags, &any) { return .reported(pid) }
         }
     }

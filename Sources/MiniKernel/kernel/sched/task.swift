@@ -119,6 +119,8 @@ final class Task {
     var vforkDone: Completion? = nil
     var setChildTid: UInt64 = 0
     var clearChildTid: UInt64 = 0
+    /// The link of a DeadList (kernel/exit.swift); Linux reuses ptrace_entry.
+    var deadNext: Task? = nil
 
     // Architecture state (arch/x86_64/process.swift).
     var thread = ThreadStruct()
