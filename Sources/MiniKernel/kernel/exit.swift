@@ -164,8 +164,7 @@ func mm_release(_ tsk: Task) {
         // Only worth writing when someone else can see the memory (Linux
         // checks mm_users > 1 too); a joining thread sleeps on the word.
         if let mm = tsk.mm, mm_users(mm) > 1 {
-            var zero: Int32 = 0
-            if withUnsafeBytes(of: &zero, { copy_to_user(tsk.clearChildTid, $0.baseAddress!, 4) }) {
+            if put_user(Int32(0), tsk.clearChildTid) {
                 futex_wake_hook(tsk.clearChildTid)
             }
         }

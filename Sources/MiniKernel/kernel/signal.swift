@@ -499,8 +499,8 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard sig >= 1 && sig <= _NSIG else { return Errno.EINVAL.negated }
     var newAct = KSigAction()
     if actAddr != 0 {
-        var raw = InlineArray<4, UInt64>(repeating: 0)
-        guard withUnsafeMutableBytes(of: &raw, { copy_from_user($0.baseAddress!, actAddr, 32) }) else {
+        var raw = InlineArray<4, UInt64>(repeating: 0)      // struct sigaction: handler, flags, restorer, mask
+        guard copy_from_user(&raw, actAddr) else {
             return Errno.EFAULT.negated
         }
         newAct = KSigAction(handler: raw[0], flags: raw[1], restorer: raw[2], mask: SigSet(bits: raw[3]))
@@ -520,8 +520,8 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     }
     siglock.unlockIrqRestore(flags)
     if oactAddr != 0 {
-        var raw: InlineArray<4, UInt64> = [old.handler, old.flags, old.restorer, old.mask.bits]
-        guard withUnsafeMutableBytes(of: &raw, { copy_to_user(oactAddr, $0.baseAddress!, 32) }) else {
+        let raw: InlineArray<4, UInt64> = [old.handler, old.flags, old.restorer, old.mask.bits]
+        guard copy_to_user(oactAddr, from: raw) else {
             return Errno.EFAULT.negated
         }
     }
@@ -535,10 +535,7 @@ func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let me = current
     let old = me.blocked
     if setAddr != 0 {
-        var v: UInt64 = 0
-        guard withUnsafeMutableBytes(of: &v, { copy_from_user($0.baseAddress!, setAddr, 8) }) else {
-            return Errno.EFAULT.negated
-        }
+        guard let v: UInt64 = get_user(setAddr) else { return Errno.EFAULT.negated }
         let set = SigSet(bits: v & ~SIG_KERNEL_ONLY_MASK.bits)
         var newMask = old
         switch how {
@@ -550,10 +547,7 @@ func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         set_current_blocked(newMask)
     }
     if osetAddr != 0 {
-        var v = old.bits
-        guard withUnsafeMutableBytes(of: &v, { copy_to_user(osetAddr, $0.baseAddress!, 8) }) else {
-            return Errno.EFAULT.negated
-        }
+        guard put_user(old.bits, osetAddr) else { return Errno.EFAULT.negated }
     }
     return 0
 }
@@ -580,7 +574,7 @@ func sys_rt_sigpending(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard regs.arg1 <= 8 else { return Errno.EINVAL.negated }
     let me = current
     var v = (me.pending.signal.bits | me.signal.sharedPending.signal.bits) & me.blocked.bits
-    return withUnsafeMutableBytes(of: &v, { copy_to_user(regs.arg0, $0.baseAddress!, Int(regs.arg1)) })
+    return withUnsafeMutableBytes(of: &v, { copy_to_user(regs.arg0, $0.baseAddress.unsafelyUnwrapped, Int(regs.arg1)) })
         ? 0 : Errno.EFAULT.negated
 }
 

@@ -62,29 +62,26 @@ func sys_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         }
         return 0
     case PR_GET_CHILD_SUBREAPER:
-        var v: Int32 = me.signal.isChildSubreaper ? 1 : 0
-        return withUnsafeBytes(of: &v) { copy_to_user(arg2, $0.baseAddress!, 4) } ? 0 : Errno.EFAULT.negated
+        return put_user(Int32(me.signal.isChildSubreaper ? 1 : 0), arg2) ? 0 : Errno.EFAULT.negated
     case PR_SET_PDEATHSIG:
         guard arg2 <= UInt64(_NSIG) else { return Errno.EINVAL.negated }
         me.pdeathSignal = Int32(arg2)
         return 0
     case PR_GET_PDEATHSIG:
-        var v = me.pdeathSignal
-        return withUnsafeBytes(of: &v) { copy_to_user(arg2, $0.baseAddress!, 4) } ? 0 : Errno.EFAULT.negated
+        return put_user(me.pdeathSignal, arg2) ? 0 : Errno.EFAULT.negated
     case PR_SET_DUMPABLE:
         return arg2 <= 1 ? 0 : Errno.EINVAL.negated
     case PR_GET_DUMPABLE:
         return 1
     case PR_SET_NAME:
         var buf = InlineArray<16, UInt8>(repeating: 0)
-        let n = withUnsafeMutableBytes(of: &buf) { strncpy_from_user($0.baseAddress!, arg2, 16) }
+        let n = withUnsafeMutableBytes(of: &buf) { strncpy_from_user($0.baseAddress.unsafelyUnwrapped, arg2, 16) }
         if n < 0 { return n }
         buf[15] = 0
         me.comm = buf
         return 0
     case PR_GET_NAME:
-        var c = me.comm
-        return withUnsafeBytes(of: &c) { copy_to_user(arg2, $0.baseAddress!, 16) } ? 0 : Errno.EFAULT.negated
+        return copy_to_user(arg2, from: me.comm) ? 0 : Errno.EFAULT.negated
     default:
         return Errno.EINVAL.negated
     }
@@ -101,7 +98,7 @@ private func fillUtsField(_ dst: UnsafeMutableRawPointer, _ s: StaticString) {
 func sys_newuname(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var uts = InlineArray<390, UInt8>(repeating: 0)
     withUnsafeMutableBytes(of: &uts) { raw in
-        let b = raw.baseAddress!
+        let b = raw.baseAddress.unsafelyUnwrapped
         fillUtsField(b, "Linux")
         fillUtsField(b + 65, "minikernel")
         fillUtsField(b + 130, UTS_RELEASE)
@@ -109,7 +106,7 @@ func sys_newuname(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         fillUtsField(b + 260, "x86_64")
         fillUtsField(b + 325, "(none)")
     }
-    return withUnsafeBytes(of: &uts) { copy_to_user(regs.arg0, $0.baseAddress!, 390) } ? 0 : Errno.EFAULT.negated
+    return copy_to_user(regs.arg0, from: uts) ? 0 : Errno.EFAULT.negated
 }
 
 let LINUX_REBOOT_MAGIC1: UInt64 = 0xfee1_dead

@@ -241,8 +241,7 @@ func kernel_wait4(pid upid: Int64, statusAddr: UInt64, options: UInt64, rusage: 
     var wo = WaitOpts(selector: selector, flags: options | WEXITED)
     let ret = do_wait(&wo)
     if ret > 0 && statusAddr != 0 {
-        var st = wo.status
-        if !withUnsafeBytes(of: &st, { copy_to_user(statusAddr, $0.baseAddress!, 4) }) { return Errno.EFAULT.negated }
+        if !put_user(wo.status, statusAddr) { return Errno.EFAULT.negated }
     }
     if ret > 0, let rusage { rusage.pointee = wo.rusage }
     return ret
@@ -257,8 +256,7 @@ func sys_wait4(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         kernel_wait4(pid: upid, statusAddr: regs.arg1, options: regs.arg2 & 0xffff_ffff, rusage: ruAddr != 0 ? p : nil)
     }
     if ret > 0 && ruAddr != 0 {
-        let ok = withUnsafeBytes(of: &ru) { copy_to_user(ruAddr, $0.baseAddress!, 144) }
-        if !ok { return Errno.EFAULT.negated }
+        if !copy_to_user(ruAddr, from: ru) { return Errno.EFAULT.negated }
     }
     return ret
 }
@@ -289,8 +287,7 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var ret = do_wait(&wo)
     if ret < 0 { return ret }
     if ret > 0 && ruAddr != 0 {
-        var ru = wo.rusage
-        if !withUnsafeBytes(of: &ru, { copy_to_user(ruAddr, $0.baseAddress!, 144) }) { return Errno.EFAULT.negated }
+        if !copy_to_user(ruAddr, from: wo.rusage) { return Errno.EFAULT.negated }
     }
     // Linux stores exactly six fields, one unsafe_put_user() each: si_signo, si_errno,
     // si_code, si_pid, si_uid, si_status (bytes 0-11 and 16-27). The padding and
@@ -302,12 +299,8 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let fields: (Int32, Int32, Int32, Int32, UInt32, Int32) =
         (signo, 0, found ? wo.cause : 0, found ? wo.infoPid : 0, 0 /* si_uid: every task is root */,
          found ? wo.infoStatus : 0)
-    if !put_user_u32(infop + 0, UInt32(bitPattern: fields.0))
-        || !put_user_u32(infop + 4, UInt32(bitPattern: fields.1))
-        || !put_user_u32(infop + 8, UInt32(bitPattern: fields.2))
-        || !put_user_u32(infop + 16, UInt32(bitPattern: fields.3))
-        || !put_user_u32(infop + 20, fields.4)
-        || !put_user_u32(infop + 24, UInt32(bitPattern: fields.5)) {
+    if !put_user(fields.0, infop + 0) || !put_user(fields.1, infop + 4) || !put_user(fields.2, infop + 8)
+        || !put_user(fields.3, infop + 16) || !put_user(fields.4, infop + 20) || !put_user(fields.5, infop + 24) {
         return Errno.EFAULT.negated
     }
     ret = 0

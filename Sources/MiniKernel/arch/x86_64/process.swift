@@ -240,7 +240,7 @@ func sys_arch_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         return 0
     case ARCH_GET_FS:
         let v = current.thread.fsbase
-        return withUnsafeBytes(of: v) { copy_to_user(addr, $0.baseAddress!, 8) } ? 0 : Errno.EFAULT.negated
+        return put_user(v, addr) ? 0 : Errno.EFAULT.negated
     case ARCH_SET_GS, ARCH_GET_GS:
         return Errno.EINVAL.negated
     default:
