@@ -52,7 +52,7 @@
 // Older kernels (the seeds, 2.6.x) did the same in a different shape:
 // exit_notify() chose a new parent with choose_new_parent() among the
 // thread group or init (no subreapers before 3.4), the recursion check
-// below lived at the top of do_exit() itself (6.x moved it to
+// below lived at the top of do_exit() itself (5.17 moved it to
 // make_task_dead()), and before 5.19 a group whose threads exited one by one
 // reported the leader's own exit code, not the last thread's.
 

@@ -425,8 +425,10 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
     schedule()
 }
 
-/// get_signal(): the signal to handle with a user handler, or nil when
-/// there is none left to act on. Fatal signals end here in do_group_exit().
+/// get_signal(): true with `ksig` filled in when a signal is to be handled
+/// by a user handler; false when none is left to act on. Signals that are
+/// ignored, stop the group or are taken by the default action are dealt
+/// with here; fatal ones end in do_group_exit() and never return.
 func get_signal(_ ksig: inout KSignal) -> Bool {
     let t = current
     while true {

@@ -107,7 +107,8 @@ final class Task {
     var wakeAt: UInt64 = 0
     var timerNext: Task? = nil
     var onTimerList = false
-    /// The wait queue it sleeps on, if any (wait.swift).
+    /// Its link in the one wait queue it sleeps on, if any (a WaitQueueHead,
+    /// kernel/sched/wait_queue.swift): a task waits on one queue at a time.
     var waitNext: Task? = nil
 
     // Time, in nanoseconds.
