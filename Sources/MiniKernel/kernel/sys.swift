@@ -27,14 +27,18 @@ private func propagate_has_child_subreaper(_ root: Task) {
     }
 }
 
-/// getpgid(pid): 0 means the caller.
-func sys_getpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid == 0 { return Int(current.signal.pgrp) }
+/// What getpgid() and getsid() read from `pid`'s process (pid 0: the caller's), or -ESRCH.
+private func processIdOf(_ pid: Int32, _ read: (SignalStruct) -> Int32) -> Int {
+    if pid == 0 { return Int(read(current.signal)) }
     return tasklistLock.withLock { () -> Int in
         guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-        return Int(t.signal.pgrp)
+        return Int(read(t.signal))
     }
+}
+
+/// getpgid(pid): 0 means the caller.
+func sys_getpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    processIdOf(Int32(truncatingIfNeeded: regs.arg0)) { $0.pgrp }
 }
 
 /// set_tid_address(tidptr): clear_child_tid, returning the caller's tid.
@@ -206,10 +210,5 @@ func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 
 /// getsid(pid): 0 means the caller.
 func sys_getsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid == 0 { return Int(current.signal.session) }
-    return tasklistLock.withLock { () -> Int in
-        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-        return Int(t.signal.session)
-    }
+    processIdOf(Int32(truncatingIfNeeded: regs.arg0)) { $0.session }
 }
