@@ -1,14 +1,22 @@
-; entry_64.asm — every way into the kernel after boot: exceptions and
-; interrupts (this file), later the SYSCALL instruction and the context switch.
+; entry_64.asm — every way into the kernel after boot, and the stack switch
+; between tasks. Linux: arch/x86/entry/entry_64.S.
 ;
-; Each vector has a tiny stub that makes the stack uniform (an error code is
-; pushed for vectors where the CPU pushes none) and pushes its vector number,
-; then jumps to common_interrupt, which saves the general registers in the
-; order of `struct PtRegs` (arch/x86_64/ptrace.swift) and calls do_IRQ_or_trap
-; in Swift with a pointer to them. Linux: arch/x86/entry/entry_64.S.
+; - Exceptions and interrupts (the `int 0x80` gate among them): each vector
+;   has a tiny stub that makes the stack uniform (an error code is pushed for
+;   vectors where the CPU pushes none) and pushes its vector number, then
+;   jumps to common_interrupt, which saves the general registers in the order
+;   of `struct pt_regs` (PUSH_REGS, calling.inc) and calls do_IRQ_or_trap in
+;   Swift with a pointer to them; ret_from_intr goes back with IRET.
+; - entry_SYSCALL_64: the SYSCALL instruction, the same pt_regs, back with
+;   SYSRET when do_syscall_64 allows it, else through ret_from_intr.
+; - __switch_to_asm: the context switch's change of stacks (switch_to() in
+;   arch/x86_64/process.swift does the rest), and ret_from_fork, where a new
+;   task starts.
 
 bits 64
 default rel
+
+%include "calling.inc"
 
 section .text
 
@@ -43,42 +51,14 @@ common_interrupt:
     jz .from_kernel
     swapgs
 .from_kernel:
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rax
-    push r8
-    push r9
-    push r10
-    push r11
-    push rbx
-    push rbp
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     mov rdi, rsp
     cld
     extern do_IRQ_or_trap
     call do_IRQ_or_trap
 global ret_from_intr
 ret_from_intr:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rax
-    pop rcx
-    pop rdx
-    pop rsi
-    pop rdi
+    POP_REGS
     test qword [rsp + 24], 3
     jz .to_kernel
     swapgs
@@ -119,42 +99,14 @@ entry_SYSCALL_64:
     push rcx                        ; rip
     push rax                        ; orig_rax: the system call number
     push qword SYSCALL_VECTOR
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push qword -38                  ; rax = -ENOSYS until a handler says otherwise
-    push r8
-    push r9
-    push r10
-    push r11
-    push rbx
-    push rbp
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS {qword -38}           ; rax = -ENOSYS until a handler says otherwise
     mov rdi, rsp
     cld
     extern do_syscall_64
     call do_syscall_64              ; true: the registers allow SYSRET
     test al, al
     jz ret_from_intr                ; IRET restores everything, always correct
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
-    pop r11                         ; == saved rflags (do_syscall_64 checked)
-    pop r10
-    pop r9
-    pop r8
-    pop rax
-    pop rcx                         ; == saved rip (do_syscall_64 checked)
-    pop rdx
-    pop rsi
-    pop rdi
+    POP_REGS                        ; r11 == saved rflags, rcx == saved rip (do_syscall_64 checked)
     mov rsp, [rsp + 16 + 24]        ; skip vector, orig_rax; rip, cs, rflags, then rsp
     swapgs
     o64 sysret
@@ -166,21 +118,11 @@ entry_SYSCALL_64:
 ; so that the `ret` goes to ret_from_fork. Linux: entry_64.S.
 global __switch_to_asm
 __switch_to_asm:
-    push rbp
-    push rbx
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_CALLEE_SAVED
     mov [rdi], rsp
     mov rsp, rsi
     mov rax, rdx
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
+    POP_CALLEE_SAVED
     ret
 
 ; A new task's first instructions: finish the switch, then leave for user

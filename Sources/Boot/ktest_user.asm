@@ -14,15 +14,12 @@
 bits 64
 default rel
 
+%include "calling.inc"
+
 section .text
 global ktest_enter_user
 ktest_enter_user:
-    push rbp
-    push rbx
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_CALLEE_SAVED
     mov [ktest_saved_rsp], rsp
     push qword 0x2b                 ; ss: __USER_DS
     push rsi                        ; rsp
@@ -50,12 +47,7 @@ ktest_enter_user:
 global ktest_user_resume
 ktest_user_resume:
     mov rsp, [ktest_saved_rsp]
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
+    POP_CALLEE_SAVED
     ret
 
 section .bss

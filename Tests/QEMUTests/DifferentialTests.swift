@@ -9,7 +9,7 @@ import Testing
 /// design (see Userland/README.md), so init's exit status under MiniKernel is 0
 /// and QEMU ends with a clean power-off (status 1).
 ///
-/// Each scenario runs on 1 and 4 CPUs: the process lifecycle (fork, exit, wait,
+/// Each scenario runs on 1, 2 and 4 CPUs: the process lifecycle (fork, exit, wait,
 /// reparenting) has races that only show with real parallelism.
 @Suite("Differential: Linux vs MiniKernel")
 struct DifferentialTests {

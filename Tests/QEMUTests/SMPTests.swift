@@ -51,7 +51,7 @@ struct SMPTests {
 
 /// The seeded race exploration: `sched_seed=N` perturbs tick lengths, where
 /// tasks are placed and extra preemption points (kernel/sched/seed.swift). The
-/// exit races of Userland/scenarios/exit_races.c run under 50 seeds on two
+/// exit races of Userland/scenarios/exit/exit_races.c run under 50 seeds on two
 /// CPUs, each boot checked against the native output and for leaks.
 @Suite("Races under sched_seed")
 struct RaceTests {

@@ -75,4 +75,17 @@ long thread_create_flags(struct thread *t, unsigned long flags, int (*fn)(void *
 /* Waits (futex on t->tid) until the thread has exited, then unmaps its stack. */
 void thread_join(struct thread *t);
 
+/*
+ * Thread bodies that block forever, each in one way, for scenarios that end threads
+ * wherever they are (exit_group, a fatal signal, execve). Start one with
+ * thread_create(&t, thread_block_futex, (void *)(long)i): it first reports itself with
+ * thread_report_ready(i), i.e. tids[i] = its tid, then *ready += 1, into the two words
+ * given to thread_report_to() (usually in a shared_page() the parent watches).
+ */
+void thread_report_to(volatile long *tids, volatile long *ready);
+void thread_report_ready(int i);
+int thread_block_futex(void *i);              /* FUTEX_WAIT on a word nobody wakes */
+int thread_block_sleep(void *i);              /* nanosleep(100 s), again and again */
+int thread_block_spin(void *i);               /* a user-mode loop, no system call */
+
 #endif

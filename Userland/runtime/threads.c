@@ -117,3 +117,43 @@ const char *si_codename(int code)
     format(other, sizeof other, "si_code %d", code);
     return other;
 }
+
+static volatile long *report_tids, *report_ready;
+static volatile int never_woken;
+
+void thread_report_to(volatile long *tids, volatile long *ready)
+{
+    report_tids = tids;
+    report_ready = ready;
+}
+
+void thread_report_ready(int i)
+{
+    report_tids[i] = sys_gettid();
+    __atomic_add_fetch(report_ready, 1, __ATOMIC_SEQ_CST);
+}
+
+int thread_block_futex(void *i)
+{
+    thread_report_ready((int)(long)i);
+    for (;;)
+        futex_wait(&never_woken, 0, NULL);
+    return 0;
+}
+
+int thread_block_sleep(void *i)
+{
+    thread_report_ready((int)(long)i);
+    struct timespec ts = { 100, 0 };
+    for (;;)
+        sys_nanosleep(&ts, NULL);
+    return 0;
+}
+
+int thread_block_spin(void *i)
+{
+    thread_report_ready((int)(long)i);
+    for (;;)
+        __asm__ volatile("pause" ::: "memory");
+    return 0;
+}

@@ -320,8 +320,8 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         switch_mm(mm)
         ktest_current_mm = mm
         // argv at a: {a+0x100, a+0x110, NULL}; strings "one", "two!".
-        _ = put_user_u64(a, a + 0x100); _ = put_user_u64(a + 8, a + 0x110); _ = put_user_u64(a + 16, 0)
-        _ = put_user_u32(a + 0x100, 0x00656e6f); _ = put_user_u64(a + 0x110, 0x216f_7774)
+        _ = put_user(a + 0x100, a); _ = put_user(a + 0x110, a + 8); _ = put_user(UInt64(0), a + 16)
+        _ = put_user(UInt32(0x00656e6f), a + 0x100); _ = put_user(UInt64(0x216f_7774), a + 0x110)
         t.expectEqual(count_user_vector(a), 2, "count_user_vector")
         t.expectEqual(count_user_vector(0), 0, "a NULL array is empty")
         t.expectEqual(count_user_vector(0x2000), Errno.EFAULT.negated, "bad array: -EFAULT")
@@ -331,15 +331,15 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         t.expectEqual(b.bytes, 4 + 5, "bytes with NULs")
         t.expect(b.string(0).equals("one") && b.string(1).equals("two!"), "contents")
         b.release()
-        _ = put_user_u64(a + 8, 0x1000)   // a bad string pointer
+        _ = put_user(UInt64(0x1000), a + 8)   // a bad string pointer
         var c = ArgBuffer()
         t.expectEqual(copy_strings(&c, userVector: a, count: 2), Errno.EFAULT.negated, "bad string: -EFAULT")
         c.release()
         // A string longer than MAX_ARG_STRLEN.
         var ok = true
         var v = a + PAGE_SIZE
-        while v < a + 40 * PAGE_SIZE { ok = ok && put_user_u64(v, 0x6161_6161_6161_6161); v += 8 }
-        _ = put_user_u64(a + 8, a + PAGE_SIZE)
+        while v < a + 40 * PAGE_SIZE { ok = ok && put_user(UInt64(0x6161_6161_6161_6161), v); v += 8 }
+        _ = put_user(a + PAGE_SIZE, a + 8)
         t.expect(ok, "filled")
         var d = ArgBuffer()
         t.expectEqual(copy_strings(&d, userVector: a, count: 2), Errno.E2BIG.negated, "too long: -E2BIG")

@@ -166,7 +166,7 @@ func de_thread(_ tsk: Task) -> Int {
             // are dropped by __unhash_process() of the group leader).
             replace_child(leader, with: tsk)
             tsk.groupLeader = tsk
-            for_each_thread(sig) { $0.groupLeader = tsk }   // the old leader, and us
+            for t in for_each_thread(sig) { t.groupLeader = tsk }   // the old leader, and us
             leader.exitSignal = -1                           // ours becomes SIGCHLD below
             BUG_ON(leader.exitState != .zombie, "de_thread: the old leader is not a zombie")
             leader.exitState = .dead
@@ -370,7 +370,7 @@ func count_user_vector(_ vec: UInt64) -> Int {
     if vec == 0 { return 0 }
     var n = 0
     while true {
-        guard let p = get_user_u64(vec &+ UInt64(n) &* 8) else { return Errno.EFAULT.negated }
+        guard let p: UInt64 = get_user(vec &+ UInt64(n) &* 8) else { return Errno.EFAULT.negated }
         if p == 0 { return n }
         n += 1
         if n >= MAX_ARG_STRINGS { return Errno.E2BIG.negated }
@@ -382,7 +382,7 @@ func count_user_vector(_ vec: UInt64) -> Int {
 /// MAX_ARG_STRLEN, or strings and pointers over the argument space), -ENOMEM.
 func copy_strings(_ buf: inout ArgBuffer, userVector vec: UInt64, count n: Int) -> Int {
     for i in 0..<max(n, 0) {
-        guard let p = get_user_u64(vec &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
+        guard let p: UInt64 = get_user(vec &+ UInt64(i) &* 8) else { return Errno.EFAULT.negated }
         let len = strnlen_user(p, MAX_ARG_STRLEN)   // includes the NUL; 0 on a fault
         if len == 0 { return Errno.EFAULT.negated }
         if len > MAX_ARG_STRLEN { return Errno.E2BIG.negated }   // valid_arg_len()

@@ -22,7 +22,7 @@ private func console_write_user(_ buf: UInt64, _ count: Int) -> Int {
     while done < count {
         let n = min(CHUNK, count - done)
         let ok = withUnsafeMutableBytes(of: &buffer) { raw -> Bool in
-            guard copy_from_user(raw.baseAddress!, buf + UInt64(done), n) else { return false }
+            guard copy_from_user(raw.baseAddress.unsafelyUnwrapped, buf + UInt64(done), n) else { return false }
             console_write(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
             return true
         }
@@ -58,7 +58,7 @@ func sys_writev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var total: UInt64 = 0
     for i in 0..<Int(iovcnt) {
         var v = IoVec()
-        guard withUnsafeMutableBytes(of: &v, { copy_from_user($0.baseAddress!, iovAddr + UInt64(i * 16), 16) }) else {
+        guard copy_from_user(&v, iovAddr + UInt64(i * MemoryLayout<IoVec>.size)) else {
             return Errno.EFAULT.negated
         }
         guard Int64(bitPattern: v.len) >= 0 else { return Errno.EINVAL.negated }
@@ -69,7 +69,7 @@ func sys_writev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var written = 0
     for i in 0..<Int(iovcnt) {
         var v = IoVec()
-        _ = withUnsafeMutableBytes(of: &v) { copy_from_user($0.baseAddress!, iovAddr + UInt64(i * 16), 16) }
+        _ = copy_from_user(&v, iovAddr + UInt64(i * MemoryLayout<IoVec>.size))
         if v.len == 0 { continue }
         let n = console_write_user(v.base, Int(clamping: v.len))
         if n < 0 { return written > 0 ? written : n }
@@ -88,8 +88,7 @@ func sys_read(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard access_ok(buf, count) else { return Errno.EFAULT.negated }
     var n = 0
     while n < count, let c = serial_getc() {
-        var b = c
-        guard withUnsafeBytes(of: &b, { copy_to_user(buf + UInt64(n), $0.baseAddress!, 1) }) else {
+        guard put_user(c, buf + UInt64(n)) else {
             return n > 0 ? n : Errno.EFAULT.negated
         }
         n += 1

@@ -140,15 +140,14 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         exit_files(tsk)
         exit_fs(tsk)
         // Reap whatever zombies init left, so that only init itself remains.
-        var dead: Task? = nil
+        var dead = DeadList()
         tasklistLock.withLock {
-            var c = tsk.childrenHead
-            while let p = c {
-                c = p.siblingNext
-                if p.exitState == .zombie { p.exitState = .dead; p.rqNext = dead; dead = p }
+            for p in for_each_child(tsk) where p.exitState == .zombie {
+                p.exitState = .dead
+                dead.add(p)
             }
         }
-        while let p = dead { dead = p.rqNext; p.rqNext = nil; release_task(p) }
+        dead.releaseAll()
         // Other CPUs may still run tasks in do_exit (an autoreaped child that
         // wait4 already answered ECHILD for), or be switching away from tasks
         // that just died (finish_task_switch drops their last reference).

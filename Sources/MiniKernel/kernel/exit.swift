@@ -52,7 +52,7 @@
 // Older kernels (the seeds, 2.6.x) did the same in a different shape:
 // exit_notify() chose a new parent with choose_new_parent() among the
 // thread group or init (no subreapers before 3.4), the recursion check
-// below lived at the top of do_exit() itself (6.x moved it to
+// below lived at the top of do_exit() itself (5.17 moved it to
 // make_task_dead()), and before 5.19 a group whose threads exited one by one
 // reported the leader's own exit code, not the last thread's.
 
@@ -99,16 +99,16 @@ func do_exit(_ code: Int32) -> Never {
         tsk.signal.live -= 1
         return tsk.signal.live == 0
     }
+    tsk.exitCode = code
     if groupDead && tsk.signal === child_reaper?.signal {
         // Linux panics here; so do we, and the panic powers the machine off
         // with init's status (init_exit()).
-        init_exit(tsk, code: tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : code)
+        init_exit(tsk, code: task_exit_status(tsk))
     }
     // From here on the task is dying, until the switch away from it for the
     // last time (finish_task_switch). Counted before exit_notify() can make
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
-    tsk.exitCode = code
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)
     trace_do_exit_step(tsk, "exit_mm")
@@ -118,26 +118,6 @@ func do_exit(_ code: Int32) -> Never {
     exit_thread(tsk)
     exit_notify(tsk, groupDead: groupDead)
     do_task_dead()
-}
-
-/// zap_other_threads(): SIGKILL to every other thread of the group, woken
-/// wherever it is. Called with siglock held. Returns how many other threads
-/// there are, dead ones included (as Linux counts them: de_thread() waits for
-/// each of them to be released, except a leader, which stays a zombie).
-@discardableResult
-func zap_other_threads(_ p: Task) -> Int {
-    var count = 0
-    p.signal.groupStopCount = 0
-    for_each_thread(p.signal) { t in
-        guard t !== p else { return }
-        t.jobctlStopPending = false
-        count += 1
-        // Don't bother with already dead threads.
-        if t.exitState != .none { return }
-        t.pending.signal.insert(SIGKILL)
-        signal_wake_up(t, fatal: true)
-    }
-    return count
 }
 
 /// do_group_exit(): the whole thread group exits with `code` (exit_group(2),
@@ -188,8 +168,7 @@ func mm_release(_ tsk: Task) {
         // Only worth writing when someone else can see the memory (Linux
         // checks mm_users > 1 too); a joining thread sleeps on the word.
         if let mm = tsk.mm, mm_users(mm) > 1 {
-            var zero: Int32 = 0
-            if withUnsafeBytes(of: &zero, { copy_to_user(tsk.clearChildTid, $0.baseAddress!, 4) }) {
+            if put_user(Int32(0), tsk.clearChildTid) {
                 futex_wake_hook(tsk.clearChildTid)
             }
         }
@@ -228,11 +207,7 @@ func exit_thread(_ tsk: Task) {}
 /// Preconditions: tasklist_lock, which keeps tasks from being unlinked and
 /// freed under the walk (Linux: read_lock(&tasklist_lock)).
 func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
-    lockdep_assert_held(tasklistLock)
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        guard p.isGroupLeader, !p.isIdle, p.signal.pgrp == pgrp else { continue }
+    for p in for_each_process() where p.signal.pgrp == pgrp {
         if p === ignoring || (p.exitState != .none && thread_group_empty(p)) { continue }
         let parent = p.realParent
         if parent.tgid == 1 || parent.isIdle { continue }
@@ -241,14 +216,16 @@ func will_become_orphaned_pgrp(_ pgrp: Int32, ignoring: Task?) -> Bool {
     return true
 }
 
+/// is_current_pgrp_orphaned(): no member has a parent in another group of
+/// the same session (then terminal stop signals are discarded). Takes
+/// tasklist_lock: get_signal() calls it with no lock held.
+func is_current_pgrp_orphaned() -> Bool {
+    tasklistLock.withLock { will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil) }
+}
+
 /// Preconditions: tasklist_lock.
 private func has_stopped_jobs(_ pgrp: Int32) -> Bool {
-    lockdep_assert_held(tasklistLock)
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        if p.isGroupLeader && p.signal.pgrp == pgrp && p.signal.flags.contains(.stopStopped) { return true }
-    }
+    for p in for_each_process() where p.signal.pgrp == pgrp && p.signal.flags.contains(.stopStopped) { return true }
     return false
 }
 
@@ -265,14 +242,16 @@ private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
     if let p = parentIn { parent = p; ignored = nil } else { parent = tsk.realParent }
     guard parent.signal.pgrp != pgrp, parent.signal.session == tsk.signal.session,
           will_become_orphaned_pgrp(pgrp, ignoring: ignored), has_stopped_jobs(pgrp) else { return }
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        if p.isGroupLeader && !p.isIdle && p.signal.pgrp == pgrp {
-            group_send_sig(SIGHUP, to: p)
-            group_send_sig(SIGCONT, to: p)
-        }
+    for p in for_each_process() where p.signal.pgrp == pgrp {
+        do_send_sig_info(SIGHUP, info_kernel(SIGHUP), to: p)
+        do_send_sig_info(SIGCONT, info_kernel(SIGCONT), to: p)
     }
+}
+
+/// A thread of the group that has not begun to exit (find_alive_thread).
+func find_alive_thread(_ p: Task) -> Task? {
+    for t in for_each_thread(p.signal) where !t.flags.contains(.exiting) { return t }
+    return nil
 }
 
 /// find_child_reaper(): when the task that is init's child reaper exits but
@@ -302,14 +281,13 @@ private func find_new_reaper(_ father: Task) -> Task {
 
 /// reparent_leader(): an adopted zombie is announced to its new parent; if
 /// that parent would never wait, it goes on the `dead` list to be released.
-private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
+private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout DeadList) {
     if p.exitState == .dead { return }
     p.exitSignal = SIGCHLD
     if p.exitState == .zombie && thread_group_empty(p) {
         if do_notify_parent(p, sig: p.exitSignal) {
             p.exitState = .dead
-            p.rqNext = dead        // the dead list reuses the idle rq link
-            dead = p
+            dead.add(p)
         }
     }
     kill_orphaned_pgrp(p, parent: father)
@@ -317,18 +295,18 @@ private func reparent_leader(_ father: Task, _ p: Task, _ dead: inout Task?) {
 
 /// forget_original_parent(): every child moves to the reaper, each of its
 /// threads too. Called with tasklist_lock held.
-private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
+private func forget_original_parent(_ father: Task, _ dead: inout DeadList) {
     find_child_reaper(father)
     guard father.childrenHead != nil else { return }
     let reaper = find_new_reaper(father)
     while let p = father.childrenHead {
         unlink_child(p)
-        for_each_thread(p.signal) { t in
+        for t in for_each_thread(p.signal) {
             t.realParent = reaper
             t.parent = reaper
             // Linux sends it with SEND_SIG_NOINFO: si_code SI_USER and si_pid the
             // dying parent's tgid (current is the father), as if it had called kill().
-            if t.pdeathSignal != 0 { group_send_sig(t.pdeathSignal, to: t, info: info_user(t.pdeathSignal)) }
+            if t.pdeathSignal != 0 { do_send_sig_info(t.pdeathSignal, info_user(t.pdeathSignal), to: t) }
         }
         link_child(p, to: reaper)
         trace_reparent(p, from: father, to: reaper)
@@ -339,7 +317,7 @@ private func forget_original_parent(_ father: Task, _ dead: inout Task?) {
 /// exit_notify(): children to their reaper, then the zombie announced to
 /// the parent — or reaped at once if nobody will wait for it.
 func exit_notify(_ tsk: Task, groupDead: Bool) {
-    var dead: Task? = nil
+    var dead = DeadList()
     let flags = tasklistLock.lockIrqSave()
     forget_original_parent(tsk, &dead)
     if groupDead { kill_orphaned_pgrp(tsk.groupLeader, parent: nil) }
@@ -354,55 +332,32 @@ func exit_notify(_ tsk: Task, groupDead: Bool) {
     }
     if autoreap {
         tsk.exitState = .dead
-        tsk.rqNext = dead
-        dead = tsk
+        dead.add(tsk)
     }
     // mt-exec: de_thread() is waiting for the group leader to become a zombie.
     if tsk.signal.notifyCount < 0, let execer = tsk.signal.groupExecTask { wake_up_process(execer) }
     tasklistLock.unlockIrqRestore(flags)
-    while let p = dead {
-        dead = p.rqNext
-        p.rqNext = nil
-        release_task(p)
-    }
+    dead.releaseAll()
 }
 
-/// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and
-/// wake the parent's wait4(). Returns true when the child should be reaped
-/// now because the parent ignores SIGCHLD or set SA_NOCLDWAIT. Called with
-/// tasklist_lock held.
-@discardableResult
-func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
-    var sig = sigIn
-    let parent = tsk.parent
-    var info = KSigInfo()
-    info.signo = sig
-    info.pid = tsk.tgid
-    info.isChld = true
-    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
-    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
-    let status = tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : tsk.exitCode
-    if status & 0x7f != 0 {
-        info.code = CLD_KILLED
-        info.status = status & 0x7f
-    } else {
-        info.code = CLD_EXITED
-        info.status = status >> 8
+/// Tasks found under tasklist_lock that nobody will wait for, to be
+/// released once it is dropped (release_task() takes it itself). Linux:
+/// exit_notify()'s `dead` list, linked through ptrace_entry.
+struct DeadList {
+    private var head: Task? = nil
+
+    mutating func add(_ p: Task) {
+        p.deadNext = head
+        head = p
     }
-    var autoreap = false
-    let act = parent.sighand.actionFor(SIGCHLD)
-    if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
-        autoreap = true
-        if act.handler == SIG_IGN { sig = 0 }
+
+    mutating func releaseAll() {
+        while let p = head {
+            head = p.deadNext
+            p.deadNext = nil
+            release_task(p)
+        }
     }
-    if valid_signal(sig) && sig > 0 {
-        let f = siglock.lockIrqSave()
-        send_signal_locked(sig, info, to: parent, group: true)
-        siglock.unlockIrqRestore(f)
-    }
-    // __wake_up_parent()
-    wake_up_all(parent.signal.waitChldExit)
-    return autoreap
 }
 
 // MARK: - release
@@ -463,16 +418,6 @@ private func __unhash_process(_ p: Task) {
         if p.siblingPrev != nil || p.realParent.childrenHead === p { unlink_child(p) }
     }
     unlink_task_list(p)
-}
-
-/// do_task_dead(): TASK_DEAD and the final schedule(). The next task frees us.
-func do_task_dead() -> Never {
-    let t = current
-    local_irq_disable()
-    t.state = .dead
-    trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
-    schedule()
-    BUG("a dead task was scheduled again")
 }
 
 // MARK: - system calls

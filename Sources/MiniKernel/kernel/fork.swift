@@ -263,8 +263,7 @@ func kernel_clone(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>) -
     guard let p = copy_process(args, regs: regs, error: &error) else { return error.negated }
     let pid = Int(p.pid)
     if args.flags.contains(.parentSettid) {
-        var v = Int32(pid)
-        _ = withUnsafeBytes(of: &v) { copy_to_user(args.parentTid, $0.baseAddress!, 4) }
+        _ = put_user(Int32(pid), args.parentTid)
     }
     if args.flags.contains(.childSettid) {
         // Written into the child's address space (shared with CLONE_VM).
@@ -319,8 +318,7 @@ func sys_clone(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 public func exit_to_user_mode_from_fork(_ regs: UnsafeMutablePointer<PtRegs>) {
     let t = current
     if t.setChildTid != 0 {
-        var v = t.pid
-        _ = withUnsafeBytes(of: &v) { copy_to_user(t.setChildTid, $0.baseAddress!, 4) }
+        _ = put_user(t.pid, t.setChildTid)
     }
     if t === child_reaper { kernel_init(regs) }
     exit_to_user_mode(regs)

@@ -59,7 +59,7 @@ private func futex_wait(_ uaddr: UInt64, _ val: UInt32, isPrivate: Bool, timeout
     let w = FutexWaiter(key: key, task: me)
     defer { kfree_object(w) }
     var flags = futexLock.lockIrqSave()
-    guard let cur = get_user_u32(uaddr) else {
+    guard let cur: UInt32 = get_user(uaddr) else {
         futexLock.unlockIrqRestore(flags)
         return Errno.EFAULT.negated
     }
@@ -139,7 +139,7 @@ func sys_futex(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         var timeout: UInt64? = nil
         if regs.arg3 != 0 {
             var ts = Timespec()
-            guard withUnsafeMutableBytes(of: &ts, { copy_from_user($0.baseAddress!, regs.arg3, 16) }) else {
+            guard copy_from_user(&ts, regs.arg3) else {
                 return Errno.EFAULT.negated
             }
             guard ts.sec >= 0, ts.nsec >= 0, ts.nsec < 1_000_000_000 else { return Errno.EINVAL.negated }

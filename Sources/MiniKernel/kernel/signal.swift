@@ -1,4 +1,6 @@
-// Signals. Linux: kernel/signal.c, include/linux/sched/signal.h.
+// Signals. Linux: kernel/signal.c. The types and constants are in include/
+// (signal_types.swift, sched_signal.swift, uapi_signal.swift), where Linux has
+// them in headers.
 //
 // The rules, before the code
 // --------------------------
@@ -24,77 +26,6 @@
 
 import CShim
 import Synchronization
-
-let SIGHUP: Int32 = 1, SIGINT: Int32 = 2, SIGQUIT: Int32 = 3, SIGILL: Int32 = 4, SIGTRAP: Int32 = 5
-let SIGABRT: Int32 = 6, SIGBUS: Int32 = 7, SIGFPE: Int32 = 8, SIGKILL: Int32 = 9, SIGUSR1: Int32 = 10
-let SIGSEGV: Int32 = 11, SIGUSR2: Int32 = 12, SIGPIPE: Int32 = 13, SIGALRM: Int32 = 14, SIGTERM: Int32 = 15
-let SIGSTKFLT: Int32 = 16, SIGCHLD: Int32 = 17, SIGCONT: Int32 = 18, SIGSTOP: Int32 = 19, SIGTSTP: Int32 = 20
-let SIGTTIN: Int32 = 21, SIGTTOU: Int32 = 22, SIGURG: Int32 = 23, SIGXCPU: Int32 = 24
-let SIGXFSZ: Int32 = 25, SIGVTALRM: Int32 = 26, SIGPROF: Int32 = 27, SIGWINCH: Int32 = 28
-let SIGIO: Int32 = 29, SIGPWR: Int32 = 30, SIGSYS: Int32 = 31, SIGRTMIN: Int32 = 32
-let _NSIG: Int32 = 64
-
-/// A set of signals 1..64, bit (sig - 1).
-struct SigSet: Equatable {
-    var bits: UInt64 = 0
-    init() {}
-    init(bits: UInt64) { self.bits = bits }
-    func contains(_ sig: Int32) -> Bool { bits & (1 << UInt64(sig - 1)) != 0 }
-    mutating func insert(_ sig: Int32) { bits |= 1 << UInt64(sig - 1) }
-    mutating func remove(_ sig: Int32) { bits &= ~(1 << UInt64(sig - 1)) }
-    var isEmpty: Bool { bits == 0 }
-    /// The set holding just `sig`. (No variadic `of(...)`: a variadic call
-    /// allocates an array, and the kernel never frees those.)
-    static func single(_ sig: Int32) -> SigSet { SigSet(bits: sigbit(sig)) }
-}
-
-@inline(__always) func sigbit(_ sig: Int32) -> UInt64 { 1 << UInt64(sig - 1) }
-
-let SIG_KERNEL_ONLY_MASK = SigSet(bits: sigbit(SIGKILL) | sigbit(SIGSTOP))
-let SIG_KERNEL_STOP_MASK = SigSet(bits: sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU))
-let SIG_KERNEL_IGNORE_MASK = SigSet(bits: sigbit(SIGCONT) | sigbit(SIGCHLD) | sigbit(SIGWINCH) | sigbit(SIGURG))
-let SIG_KERNEL_COREDUMP_MASK = SigSet(bits: sigbit(SIGQUIT) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGABRT) | sigbit(SIGFPE) | sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGSYS) | sigbit(SIGXCPU) | sigbit(SIGXFSZ))
-/// Synchronous signals are taken first (Linux's SYNCHRONOUS_MASK).
-let SYNCHRONOUS_MASK = SigSet(bits: sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) | sigbit(SIGTRAP) | sigbit(SIGFPE) | sigbit(SIGSYS))
-
-func sig_kernel_ignore(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_IGNORE_MASK.contains(sig) }
-func sig_kernel_stop(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_STOP_MASK.contains(sig) }
-func sig_kernel_only(_ sig: Int32) -> Bool { sig == SIGKILL || sig == SIGSTOP }
-func valid_signal(_ sig: Int32) -> Bool { sig >= 0 && sig <= _NSIG }
-
-// si_code values.
-let SI_USER: Int32 = 0, SI_KERNEL: Int32 = 0x80, SI_TKILL: Int32 = -6
-let CLD_EXITED: Int32 = 1, CLD_KILLED: Int32 = 2, CLD_DUMPED: Int32 = 3
-let CLD_TRAPPED: Int32 = 4, CLD_STOPPED: Int32 = 5, CLD_CONTINUED: Int32 = 6
-let SEGV_MAPERR: Int32 = 1, SEGV_ACCERR: Int32 = 2
-
-/// kernel_siginfo: what a handler with SA_SIGINFO sees.
-struct KSigInfo {
-    var signo: Int32 = 0
-    var errno: Int32 = 0
-    var code: Int32 = 0
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var status: Int32 = 0
-    var addr: UInt64 = 0
-    var utime: Int64 = 0
-    var stime: Int64 = 0
-    var isChld = false
-    var isFault = false
-}
-
-/// One queued signal with its information (struct sigqueue).
-final class SigQueue {
-    var info: KSigInfo
-    var next: SigQueue? = nil
-    init(_ info: KSigInfo) { self.info = info }
-}
-
-/// struct sigpending: the pending set, and the queued information.
-struct SigPending {
-    var signal = SigSet()
-    var list: SigQueue? = nil
-}
 
 var nr_sigqueues = 0
 
@@ -136,87 +67,8 @@ private func flushMask(_ p: inout SigPending, _ mask: SigSet) {
     }
 }
 
-/// signal->flags.
-struct SignalFlags: OptionSet {
-    let rawValue: UInt32
-    static let stopStopped = SignalFlags(rawValue: 0x01)   // SIGNAL_STOP_STOPPED: job control stop in effect
-    static let stopContinued = SignalFlags(rawValue: 0x02) // SIGNAL_STOP_CONTINUED: SIGCONT since the stop
-    static let groupExit = SignalFlags(rawValue: 0x04)     // SIGNAL_GROUP_EXIT: the group is dying
-    static let cldStopped = SignalFlags(rawValue: 0x10)    // SIGNAL_CLD_STOPPED: parent not yet told
-    static let cldContinued = SignalFlags(rawValue: 0x20)  // SIGNAL_CLD_CONTINUED
-    static let unkillable = SignalFlags(rawValue: 0x40)    // SIGNAL_UNKILLABLE: init
-}
-
-let SIG_DFL: UInt64 = 0
-let SIG_IGN: UInt64 = 1
-
-let SA_NOCLDSTOP: UInt64 = 0x0000_0001
-let SA_NOCLDWAIT: UInt64 = 0x0000_0002
-let SA_SIGINFO: UInt64 = 0x0000_0004
-let SA_RESTORER: UInt64 = 0x0400_0000
-let SA_ONSTACK: UInt64 = 0x0800_0000
-let SA_RESTART: UInt64 = 0x1000_0000
-let SA_NODEFER: UInt64 = 0x4000_0000
-let SA_RESETHAND: UInt64 = 0x8000_0000
-
-struct KSigAction {
-    var handler: UInt64 = SIG_DFL
-    var flags: UInt64 = 0
-    var restorer: UInt64 = 0
-    var mask = SigSet()
-}
-
-/// sighand_struct: the handler table, shared by CLONE_SIGHAND.
-final class SighandStruct {
-    var action = InlineArray<64, KSigAction>(repeating: KSigAction())
-    /// Tasks sharing the table (CLONE_SIGHAND); atomic because the last two
-    /// puts may come from different CPUs.
-    let count = Atomic<Int>(1)
-    init() {}
-    func actionFor(_ sig: Int32) -> KSigAction { action[Int(sig - 1)] }
-}
-
 func put_sighand(_ sh: SighandStruct) {
     if sh.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { kfree_object(sh) }
-}
-
-/// signal_struct: what a thread group shares about signals and exit.
-final class SignalStruct {
-    /// Threads that have not yet passed exit_signals(): the last one out
-    /// makes the group dead.
-    var live = 1
-    var nrThreads = 1
-    /// Threads not yet in do_exit() (synchronize_group_exit).
-    var quickThreads = 1
-    var threadHead: Task? = nil
-    var flags: SignalFlags = []
-    /// The group's exit status once SIGNAL_GROUP_EXIT is set; the stop
-    /// signal while stopped.
-    var groupExitCode: Int32 = 0
-    /// Threads still to stop in a group stop.
-    var groupStopCount = 0
-    var sharedPending = SigPending()
-    /// The parent sleeps here in wait4(); exit_notify() wakes it.
-    let waitChldExit = WaitQueueHead()
-    /// de_thread(): the thread exec'ing while it waits for the others to go
-    /// (signal->group_exec_task), and how many releases it still waits for —
-    /// or -1 once it waits for the old leader to become a zombie (notify_count).
-    var groupExecTask: Task? = nil
-    var notifyCount = 0
-    var isChildSubreaper = false
-    var hasChildSubreaper = false
-    var pgrp: Int32 = 0
-    var session: Int32 = 0
-    /// CPU time of the group's dead threads, and of reaped children.
-    var utime: UInt64 = 0
-    var stime: UInt64 = 0
-    var cutime: UInt64 = 0
-    var cstime: UInt64 = 0
-    /// Tasks pointing at this struct; the last put frees it. Atomic: the
-    /// last puts of a group may run on different CPUs.
-    let usage = Atomic<Int>(1)
-
-    init() {}
 }
 
 /// siglock: guards every sighand, signal and pending set (Linux has one per
@@ -230,28 +82,6 @@ func put_signal_struct(_ sig: SignalStruct) {
         kfree_object(sig)
     }
 }
-
-// MARK: - thread group helpers
-
-/// for_each_thread.
-func for_each_thread(_ sig: SignalStruct, _ body: (Task) -> Void) {
-    var t = sig.threadHead
-    while let cur = t { t = cur.threadNext; body(cur) }
-}
-
-func thread_group_empty(_ p: Task) -> Bool { p.signal.nrThreads <= 1 }
-
-/// A thread of the group that has not begun to exit (find_alive_thread).
-func find_alive_thread(_ p: Task) -> Task? {
-    var t = p.signal.threadHead
-    while let cur = t {
-        if !cur.flags.contains(.exiting) { return cur }
-        t = cur.threadNext
-    }
-    return nil
-}
-
-func signal_group_exit(_ sig: SignalStruct) -> Bool { sig.flags.contains(.groupExit) }
 
 // MARK: - pending signals
 
@@ -302,11 +132,11 @@ private func prepare_signal(_ sig: Int32, _ p: Task, force: Bool) -> Bool {
     if sig_kernel_stop(sig) {
         // A stop cancels a pending SIGCONT.
         flushMask(&signal.sharedPending, SigSet.single(SIGCONT))
-        for_each_thread(signal) { flushMask(&$0.pending, SigSet.single(SIGCONT)) }
+        for t in for_each_thread(signal) { flushMask(&t.pending, SigSet.single(SIGCONT)) }
     } else if sig == SIGCONT {
         // SIGCONT cancels pending stops and resumes a stopped group, handler or not.
         flushMask(&signal.sharedPending, SIG_KERNEL_STOP_MASK)
-        for_each_thread(signal) { t in
+        for t in for_each_thread(signal) {
             flushMask(&t.pending, SIG_KERNEL_STOP_MASK)
             t.jobctlStopPending = false
             try_to_wake_up(t, mask: .stopped)
@@ -341,8 +171,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
     if wants_signal(sig, p) {
         t = p
     } else if group {
-        var c = signal.threadHead
-        while let cur = c { if wants_signal(sig, cur) { t = cur; break }; c = cur.threadNext }
+        for th in for_each_thread(signal) where wants_signal(sig, th) { t = th; break }
     }
     guard let target = t else { return }   // nobody can take it now; it stays pending
     let act = p.sighand.actionFor(sig)
@@ -352,7 +181,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
         signal.flags = .groupExit
         signal.groupExitCode = sig
         signal.groupStopCount = 0
-        for_each_thread(signal) { th in
+        for th in for_each_thread(signal) {
             th.jobctlStopPending = false
             th.pending.signal.insert(SIGKILL)
             signal_wake_up(th, fatal: true)
@@ -405,11 +234,34 @@ func info_kernel(_ sig: Int32) -> KSigInfo {
     return i
 }
 
-/// group_send_sig_info() for the kernel's own signals (pdeath_signal, SIGHUP).
-func group_send_sig(_ sig: Int32, to t: Task, info: KSigInfo? = nil) {
+/// do_send_sig_info(): `sig` to the thread group of `t`, unconditionally —
+/// the kernel's own signals (pdeath_signal, SIGHUP and SIGCONT to an orphaned
+/// process group). kill() goes through group_send_sig_info() instead, which
+/// answers the null signal and skips groups being torn down.
+func do_send_sig_info(_ sig: Int32, _ info: KSigInfo, to t: Task) {
     let flags = siglock.lockIrqSave()
-    send_signal_locked(sig, info ?? info_kernel(sig), to: t, group: true)
+    send_signal_locked(sig, info, to: t, group: true)
     siglock.unlockIrqRestore(flags)
+}
+
+/// zap_other_threads(): SIGKILL to every other thread of the group, woken
+/// wherever it is. Called with siglock held. Returns how many other threads
+/// there are, dead ones included (as Linux counts them: de_thread() waits for
+/// each of them to be released, except a leader, which stays a zombie).
+@discardableResult
+func zap_other_threads(_ p: Task) -> Int {
+    var count = 0
+    p.signal.groupStopCount = 0
+    for t in for_each_thread(p.signal) {
+        guard t !== p else { continue }
+        t.jobctlStopPending = false
+        count += 1
+        // Don't bother with already dead threads.
+        if t.exitState != .none { continue }
+        t.pending.signal.insert(SIGKILL)
+        signal_wake_up(t, fatal: true)
+    }
+    return count
 }
 
 /// force_sig_fault(): a synchronous fault in user mode. It cannot be ignored
@@ -478,11 +330,35 @@ private func dequeue_signal(_ t: Task, _ info: inout KSigInfo) -> Int32? {
     return pick(&t.signal.sharedPending)
 }
 
-/// A signal get_signal() hands to handle_signal().
-struct KSignal {
-    var sig: Int32 = 0
+/// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and
+/// wake the parent's wait4(). Returns true when the child should be reaped
+/// now because the parent ignores SIGCHLD or set SA_NOCLDWAIT. Called with
+/// tasklist_lock held.
+@discardableResult
+func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
+    var sig = sigIn
+    let parent = tsk.parent
     var info = KSigInfo()
-    var action = KSigAction()
+    info.signo = sig
+    info.pid = tsk.tgid
+    info.isChld = true
+    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
+    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
+    (info.code, info.status) = exit_status_to_cld(task_exit_status(tsk))
+    var autoreap = false
+    let act = parent.sighand.actionFor(SIGCHLD)
+    if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
+        autoreap = true
+        if act.handler == SIG_IGN { sig = 0 }
+    }
+    if valid_signal(sig) && sig > 0 {
+        let f = siglock.lockIrqSave()
+        send_signal_locked(sig, info, to: parent, group: true)
+        siglock.unlockIrqRestore(f)
+    }
+    // __wake_up_parent()
+    wake_up_all(parent.signal.waitChldExit)
+    return autoreap
 }
 
 /// do_notify_parent_cldstop(): tell the parent its child stopped or
@@ -525,7 +401,7 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
         if signal.flags.contains(.groupExit) { siglock.unlockIrqRestore(flags); return }
         signal.groupExitCode = sig
         signal.groupStopCount = 0
-        for_each_thread(signal) { th in
+        for th in for_each_thread(signal) {
             if !th.flags.contains(.exiting) && th.exitState == .none {
                 th.jobctlStopPending = true
                 signal.groupStopCount += 1
@@ -549,8 +425,10 @@ private func do_signal_stop(_ t: Task, _ sig: Int32, _ flags: IrqFlags) {
     schedule()
 }
 
-/// get_signal(): the signal to handle with a user handler, or nil when
-/// there is none left to act on. Fatal signals end here in do_group_exit().
+/// get_signal(): true with `ksig` filled in when a signal is to be handled
+/// by a user handler; false when none is left to act on. Signals that are
+/// ignored, stop the group or are taken by the default action are dealt
+/// with here; fatal ones end in do_group_exit() and never return.
 func get_signal(_ ksig: inout KSignal) -> Bool {
     let t = current
     while true {
@@ -631,8 +509,8 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard sig >= 1 && sig <= _NSIG else { return Errno.EINVAL.negated }
     var newAct = KSigAction()
     if actAddr != 0 {
-        var raw = InlineArray<4, UInt64>(repeating: 0)
-        guard withUnsafeMutableBytes(of: &raw, { copy_from_user($0.baseAddress!, actAddr, 32) }) else {
+        var raw = InlineArray<4, UInt64>(repeating: 0)      // struct sigaction: handler, flags, restorer, mask
+        guard copy_from_user(&raw, actAddr) else {
             return Errno.EFAULT.negated
         }
         newAct = KSigAction(handler: raw[0], flags: raw[1], restorer: raw[2], mask: SigSet(bits: raw[3]))
@@ -647,20 +525,18 @@ func sys_rt_sigaction(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         // POSIX: setting an ignoring action discards what is pending.
         if sig_handler_ignored(newAct.handler, sig) {
             flushMask(&me.signal.sharedPending, SigSet.single(sig))
-            for_each_thread(me.signal) { flushMask(&$0.pending, SigSet.single(sig)) }
+            for t in for_each_thread(me.signal) { flushMask(&t.pending, SigSet.single(sig)) }
         }
     }
     siglock.unlockIrqRestore(flags)
     if oactAddr != 0 {
-        var raw: InlineArray<4, UInt64> = [old.handler, old.flags, old.restorer, old.mask.bits]
-        guard withUnsafeMutableBytes(of: &raw, { copy_to_user(oactAddr, $0.baseAddress!, 32) }) else {
+        let raw: InlineArray<4, UInt64> = [old.handler, old.flags, old.restorer, old.mask.bits]
+        guard copy_to_user(oactAddr, from: raw) else {
             return Errno.EFAULT.negated
         }
     }
     return 0
 }
-
-let SIG_BLOCK: UInt64 = 0, SIG_UNBLOCK: UInt64 = 1, SIG_SETMASK: UInt64 = 2
 
 /// rt_sigprocmask(how, set, oset, sigsetsize).
 func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
@@ -669,10 +545,7 @@ func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let me = current
     let old = me.blocked
     if setAddr != 0 {
-        var v: UInt64 = 0
-        guard withUnsafeMutableBytes(of: &v, { copy_from_user($0.baseAddress!, setAddr, 8) }) else {
-            return Errno.EFAULT.negated
-        }
+        guard let v: UInt64 = get_user(setAddr) else { return Errno.EFAULT.negated }
         let set = SigSet(bits: v & ~SIG_KERNEL_ONLY_MASK.bits)
         var newMask = old
         switch how {
@@ -684,10 +557,7 @@ func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         set_current_blocked(newMask)
     }
     if osetAddr != 0 {
-        var v = old.bits
-        guard withUnsafeMutableBytes(of: &v, { copy_to_user(osetAddr, $0.baseAddress!, 8) }) else {
-            return Errno.EFAULT.negated
-        }
+        guard put_user(old.bits, osetAddr) else { return Errno.EFAULT.negated }
     }
     return 0
 }
@@ -700,7 +570,7 @@ func set_current_blocked(_ mask: SigSet) {
     let unblocked = me.blocked.bits & ~mask.bits
     me.blocked = SigSet(bits: mask.bits & ~SIG_KERNEL_ONLY_MASK.bits)
     if unblocked & me.signal.sharedPending.signal.bits != 0 {
-        for_each_thread(me.signal) { t in
+        for t in for_each_thread(me.signal) {
             if t !== me && t.blocked.bits & me.signal.sharedPending.signal.bits != me.signal.sharedPending.signal.bits {
                 signal_wake_up(t, fatal: false)
             }
@@ -714,11 +584,13 @@ func sys_rt_sigpending(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard regs.arg1 <= 8 else { return Errno.EINVAL.negated }
     let me = current
     var v = (me.pending.signal.bits | me.signal.sharedPending.signal.bits) & me.blocked.bits
-    return withUnsafeMutableBytes(of: &v, { copy_to_user(regs.arg0, $0.baseAddress!, Int(regs.arg1)) })
+    return withUnsafeMutableBytes(of: &v, { copy_to_user(regs.arg0, $0.baseAddress.unsafelyUnwrapped, Int(regs.arg1)) })
         ? 0 : Errno.EFAULT.negated
 }
 
-/// Sends `sig` to the thread group of `p` (sig 0: only checks it exists).
+/// group_send_sig_info(): kill()'s send to the thread group of `p`: sig 0
+/// only checks that it exists, and a group whose threads are all gone takes
+/// nothing. (No permission check: everything runs as root.)
 private func group_send_sig_info(_ sig: Int32, _ info: KSigInfo, _ p: Task) -> Int {
     if sig == 0 { return 0 }
     let flags = siglock.lockIrqSave()
@@ -753,10 +625,8 @@ func sys_kill(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     // but init and the caller's own group.
     var found = false
     tasklistLock.withLock {
-        var t = init_task_list_head
-        while let p = t {
-            t = p.tasksNext
-            guard p.isGroupLeader, !p.isIdle, p.exitState == .none || p.signal.threadHead != nil else { continue }
+        for p in for_each_process() {
+            guard p.exitState == .none || p.signal.threadHead != nil else { continue }
             let match: Bool
             if pid == -1 { match = p.tgid != 1 && p.signal !== me.signal }
             else if pid == 0 { match = p.signal.pgrp == me.signal.pgrp }
@@ -822,17 +692,11 @@ func exit_signals(_ tsk: Task) {
     }
     // retarget_shared_pending(): another thread takes the group's signals.
     if !tsk.signal.sharedPending.signal.isEmpty {
-        for_each_thread(tsk.signal) { t in
+        for t in for_each_thread(tsk.signal) {
             if t !== tsk && !t.flags.contains(.exiting) { signal_wake_up(t, fatal: false) }
         }
     }
     let stopCode = tsk.signal.groupExitCode
     siglock.unlockIrqRestore(flags)
     if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED, stopCode: stopCode) }
-}
-
-/// is_current_pgrp_orphaned(): no member has a parent in another group of
-/// the same session (then terminal stop signals are discarded).
-func is_current_pgrp_orphaned() -> Bool {
-    tasklistLock.withLock { will_become_orphaned_pgrp(current.signal.pgrp, ignoring: nil) }
 }

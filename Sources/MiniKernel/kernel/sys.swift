@@ -19,26 +19,26 @@ func sys_getegid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 
 /// Marks every descendant process as having a subreaper above it.
 private func propagate_has_child_subreaper(_ root: Task) {
-    for_each_thread(root.signal) { th in
-        var c = th.childrenHead
-        while let p = c {
-            c = p.siblingNext
-            if !p.signal.hasChildSubreaper {
-                p.signal.hasChildSubreaper = true
-                propagate_has_child_subreaper(p)
-            }
+    for th in for_each_thread(root.signal) {
+        for p in for_each_child(th) where !p.signal.hasChildSubreaper {
+            p.signal.hasChildSubreaper = true
+            propagate_has_child_subreaper(p)
         }
+    }
+}
+
+/// What getpgid() and getsid() read from `pid`'s process (pid 0: the caller's), or -ESRCH.
+private func processIdOf(_ pid: Int32, _ read: (SignalStruct) -> Int32) -> Int {
+    if pid == 0 { return Int(read(current.signal)) }
+    return tasklistLock.withLock { () -> Int in
+        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
+        return Int(read(t.signal))
     }
 }
 
 /// getpgid(pid): 0 means the caller.
 func sys_getpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid == 0 { return Int(current.signal.pgrp) }
-    return tasklistLock.withLock { () -> Int in
-        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-        return Int(t.signal.pgrp)
-    }
+    processIdOf(Int32(truncatingIfNeeded: regs.arg0)) { $0.pgrp }
 }
 
 /// set_tid_address(tidptr): clear_child_tid, returning the caller's tid.
@@ -66,29 +66,26 @@ func sys_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         }
         return 0
     case PR_GET_CHILD_SUBREAPER:
-        var v: Int32 = me.signal.isChildSubreaper ? 1 : 0
-        return withUnsafeBytes(of: &v) { copy_to_user(arg2, $0.baseAddress!, 4) } ? 0 : Errno.EFAULT.negated
+        return put_user(Int32(me.signal.isChildSubreaper ? 1 : 0), arg2) ? 0 : Errno.EFAULT.negated
     case PR_SET_PDEATHSIG:
         guard arg2 <= UInt64(_NSIG) else { return Errno.EINVAL.negated }
         me.pdeathSignal = Int32(arg2)
         return 0
     case PR_GET_PDEATHSIG:
-        var v = me.pdeathSignal
-        return withUnsafeBytes(of: &v) { copy_to_user(arg2, $0.baseAddress!, 4) } ? 0 : Errno.EFAULT.negated
+        return put_user(me.pdeathSignal, arg2) ? 0 : Errno.EFAULT.negated
     case PR_SET_DUMPABLE:
         return arg2 <= 1 ? 0 : Errno.EINVAL.negated
     case PR_GET_DUMPABLE:
         return 1
     case PR_SET_NAME:
         var buf = InlineArray<16, UInt8>(repeating: 0)
-        let n = withUnsafeMutableBytes(of: &buf) { strncpy_from_user($0.baseAddress!, arg2, 16) }
+        let n = withUnsafeMutableBytes(of: &buf) { strncpy_from_user($0.baseAddress.unsafelyUnwrapped, arg2, 16) }
         if n < 0 { return n }
         buf[15] = 0
         me.comm = buf
         return 0
     case PR_GET_NAME:
-        var c = me.comm
-        return withUnsafeBytes(of: &c) { copy_to_user(arg2, $0.baseAddress!, 16) } ? 0 : Errno.EFAULT.negated
+        return copy_to_user(arg2, from: me.comm) ? 0 : Errno.EFAULT.negated
     default:
         return Errno.EINVAL.negated
     }
@@ -105,7 +102,7 @@ private func fillUtsField(_ dst: UnsafeMutableRawPointer, _ s: StaticString) {
 func sys_newuname(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var uts = InlineArray<390, UInt8>(repeating: 0)
     withUnsafeMutableBytes(of: &uts) { raw in
-        let b = raw.baseAddress!
+        let b = raw.baseAddress.unsafelyUnwrapped
         fillUtsField(b, "Linux")
         fillUtsField(b + 65, "minikernel")
         fillUtsField(b + 130, UTS_RELEASE)
@@ -113,7 +110,7 @@ func sys_newuname(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         fillUtsField(b + 260, "x86_64")
         fillUtsField(b + 325, "(none)")
     }
-    return withUnsafeBytes(of: &uts) { copy_to_user(regs.arg0, $0.baseAddress!, 390) } ? 0 : Errno.EFAULT.negated
+    return copy_to_user(regs.arg0, from: uts) ? 0 : Errno.EFAULT.negated
 }
 
 let LINUX_REBOOT_MAGIC1: UInt64 = 0xfee1_dead
@@ -150,14 +147,9 @@ private func process_of(_ pid: Int32) -> Task? {
 /// Whether any process is in process group `pgrp` of session `sid`.
 /// Preconditions: tasklist_lock.
 private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {
-    lockdep_assert_held(tasklistLock)
-    var t = init_task_list_head
-    while let p = t {
-        t = p.tasksNext
-        // Zombies too: a process stays in its group until it is released.
-        if p.isGroupLeader && !p.isIdle && p.exitState != .dead && p.signal.pgrp == pgrp && p.signal.session == sid {
-            return true
-        }
+    // Zombies too: a process stays in its group until it is released.
+    for p in for_each_process() where p.exitState != .dead && p.signal.pgrp == pgrp && p.signal.session == sid {
+        return true
     }
     return false
 }
@@ -219,10 +211,5 @@ func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 
 /// getsid(pid): 0 means the caller.
 func sys_getsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid == 0 { return Int(current.signal.session) }
-    return tasklistLock.withLock { () -> Int in
-        guard pid > 0, let t = find_task_by_vpid(pid) else { return Errno.ESRCH.negated }
-        return Int(t.signal.session)
-    }
+    processIdOf(Int32(truncatingIfNeeded: regs.arg0)) { $0.session }
 }

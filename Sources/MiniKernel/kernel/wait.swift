@@ -27,18 +27,6 @@
 
 import CShim
 
-let WNOHANG: UInt64 = 0x0000_0001
-let WUNTRACED: UInt64 = 0x0000_0002
-let WSTOPPED: UInt64 = WUNTRACED
-let WEXITED: UInt64 = 0x0000_0004
-let WCONTINUED: UInt64 = 0x0000_0008
-let WNOWAIT: UInt64 = 0x0100_0000
-let __WNOTHREAD: UInt64 = 0x2000_0000
-let __WALL: UInt64 = 0x4000_0000
-let __WCLONE: UInt64 = 0x8000_0000
-
-let P_ALL: UInt64 = 0, P_PID: UInt64 = 1, P_PGID: UInt64 = 2, P_PIDFD: UInt64 = 3
-
 /// Which children a wait is for (wait_opts.wo_type / wo_pid).
 enum WaitSelector {
     case any                 // PIDTYPE_MAX: pid == -1
@@ -94,21 +82,14 @@ private enum Found {
 
 private func fill_info(_ wo: inout WaitOpts, pid: Int32, status: Int32) {
     wo.infoPid = pid
-    if status & 0x7f != 0 {
-        wo.cause = CLD_KILLED
-        wo.infoStatus = status & 0x7f
-    } else {
-        wo.cause = CLD_EXITED
-        wo.infoStatus = status >> 8
-    }
+    (wo.cause, wo.infoStatus) = exit_status_to_cld(status)
 }
 
 /// wait_task_zombie(): collect one zombie (or, with WNOWAIT, only report
 /// it). Called with tasklist_lock held; returns with it released.
 private func wait_task_zombie(_ wo: inout WaitOpts, _ p: Task, lockFlags: IrqFlags) -> Int32 {
     let pid = p.tgid
-    // The group's exit code if the group died as one, else the task's own.
-    let status = p.signal.flags.contains(.groupExit) ? p.signal.groupExitCode : p.exitCode
+    let status = task_exit_status(p)
     let ut = p.utime + p.signal.utime + p.signal.cutime
     let st = p.stime + p.signal.stime + p.signal.cstime
     if wo.flags & WNOWAIT != 0 {
@@ -180,12 +161,9 @@ private func do_wait_scan(_ wo: inout WaitOpts) -> Found {
         tasklistLock.unlockIrqRestore(flags)
         return any ? .nothingYet : .noChild
     }
-    var thread: Task? = wo.flags & __WNOTHREAD != 0 ? me : me.signal.threadHead
-    while let th = thread {
-        thread = wo.flags & __WNOTHREAD != 0 ? nil : th.threadNext
-        var c = th.childrenHead
-        while let p = c {
-            c = p.siblingNext
+    for th in for_each_thread(me.signal) where wo.flags & __WNOTHREAD == 0 || th === me {
+        // do_wait_thread()
+        for p in for_each_child(th) {
             if let pid = wait_consider_task(&wo, p, flags, &any) { return .reported(pid) }
         }
     }
@@ -263,8 +241,7 @@ func kernel_wait4(pid upid: Int64, statusAddr: UInt64, options: UInt64, rusage: 
     var wo = WaitOpts(selector: selector, flags: options | WEXITED)
     let ret = do_wait(&wo)
     if ret > 0 && statusAddr != 0 {
-        var st = wo.status
-        if !withUnsafeBytes(of: &st, { copy_to_user(statusAddr, $0.baseAddress!, 4) }) { return Errno.EFAULT.negated }
+        if !put_user(wo.status, statusAddr) { return Errno.EFAULT.negated }
     }
     if ret > 0, let rusage { rusage.pointee = wo.rusage }
     return ret
@@ -279,8 +256,7 @@ func sys_wait4(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         kernel_wait4(pid: upid, statusAddr: regs.arg1, options: regs.arg2 & 0xffff_ffff, rusage: ruAddr != 0 ? p : nil)
     }
     if ret > 0 && ruAddr != 0 {
-        let ok = withUnsafeBytes(of: &ru) { copy_to_user(ruAddr, $0.baseAddress!, 144) }
-        if !ok { return Errno.EFAULT.negated }
+        if !copy_to_user(ruAddr, from: ru) { return Errno.EFAULT.negated }
     }
     return ret
 }
@@ -311,8 +287,7 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var ret = do_wait(&wo)
     if ret < 0 { return ret }
     if ret > 0 && ruAddr != 0 {
-        var ru = wo.rusage
-        if !withUnsafeBytes(of: &ru, { copy_to_user(ruAddr, $0.baseAddress!, 144) }) { return Errno.EFAULT.negated }
+        if !copy_to_user(ruAddr, from: wo.rusage) { return Errno.EFAULT.negated }
     }
     // Linux stores exactly six fields, one unsafe_put_user() each: si_signo, si_errno,
     // si_code, si_pid, si_uid, si_status (bytes 0-11 and 16-27). The padding and
@@ -324,12 +299,8 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let fields: (Int32, Int32, Int32, Int32, UInt32, Int32) =
         (signo, 0, found ? wo.cause : 0, found ? wo.infoPid : 0, 0 /* si_uid: every task is root */,
          found ? wo.infoStatus : 0)
-    if !put_user_u32(infop + 0, UInt32(bitPattern: fields.0))
-        || !put_user_u32(infop + 4, UInt32(bitPattern: fields.1))
-        || !put_user_u32(infop + 8, UInt32(bitPattern: fields.2))
-        || !put_user_u32(infop + 16, UInt32(bitPattern: fields.3))
-        || !put_user_u32(infop + 20, fields.4)
-        || !put_user_u32(infop + 24, UInt32(bitPattern: fields.5)) {
+    if !put_user(fields.0, infop + 0) || !put_user(fields.1, infop + 4) || !put_user(fields.2, infop + 8)
+        || !put_user(fields.3, infop + 16) || !put_user(fields.4, infop + 20) || !put_user(fields.5, infop + 24) {
         return Errno.EFAULT.negated
     }
     ret = 0

@@ -126,13 +126,7 @@ func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bo
     let va = page_align_down(address)
     guard let pte = pte_offset(mm, va, create: true) else { return false }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
     let e = pte.pointee
-    guard let frame = pte_frame(e) else {
-        // do_anonymous_page(): a fresh zeroed frame, ours alone.
-        guard let page = get_zeroed_page() else { return false }
-        pte.pointee = mk_pte(page, vma.flags, cow: false)
-        mm.rss += 1
-        return true
-    }
+    guard let frame = pte_frame(e) else { return do_anonymous_page(mm, vma, pte) != nil }
     if write && e & PTEFlags.writable.rawValue == 0 {
         return do_wp_page(mm, vma, va, pte, frame)
     }
@@ -151,16 +145,31 @@ private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
     if vma.isShared || page_count(frame) == 1 {
         pte.pointee = mk_pte(frame, vma.flags, cow: false)
     } else {
-        guard let copy = alloc_page() else { return false }
-        copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
-        pte.pointee = mk_pte(copy, vma.flags, cow: false)
-        // Flush before letting go: no CPU may still see the old frame.
-        flush_tlb_page(mm, va)
-        put_page(frame)
-        return true
+        return wp_page_copy(mm, vma, va, pte, frame) != nil
     }
     flush_tlb_page(mm, va)
     return true
+}
+
+/// do_anonymous_page(): a fresh zeroed frame for an empty entry, ours alone.
+private func do_anonymous_page(_ mm: MMStruct, _ vma: VMArea, _ pte: UnsafeMutablePointer<UInt64>) -> PhysAddr? {
+    guard let page = get_zeroed_page() else { return nil }
+    pte.pointee = mk_pte(page, vma.flags, cow: false)
+    mm.rss += 1
+    return page
+}
+
+/// wp_page_copy(): the entry gets a private copy of a frame others still
+/// share, and our reference to the old one goes.
+private func wp_page_copy(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
+                          _ pte: UnsafeMutablePointer<UInt64>, _ frame: PhysAddr) -> PhysAddr? {
+    guard let copy = alloc_page() else { return nil }
+    copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
+    pte.pointee = mk_pte(copy, vma.flags, cow: false)
+    // Flush before letting go: no CPU may still see the old frame.
+    flush_tlb_page(mm, va)
+    put_page(frame)
+    return copy
 }
 
 /// follow_page(): the frame mapped at user address `va` in `mm` without
@@ -182,22 +191,12 @@ func __get_page_for_write(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
     guard let vma = find_vma(mm, va), vma.start <= va,
           let pte = pte_offset(mm, page_align_down(va), create: true) else { return nil }
     let e = pte.pointee
-    guard let frame = pte_frame(e) else {
-        guard let page = get_zeroed_page() else { return nil }
-        pte.pointee = mk_pte(page, vma.flags, cow: false)
-        mm.rss += 1
-        return page
-    }
+    guard let frame = pte_frame(e) else { return do_anonymous_page(mm, vma, pte) }
     if e & PTEFlags.cow.rawValue == 0 || vma.isShared || page_count(frame) == 1 {
         if e & PTEFlags.cow.rawValue != 0 { pte.pointee = mk_pte(frame, vma.flags, cow: false) }
         return frame
     }
-    guard let copy = alloc_page() else { return nil }
-    copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
-    pte.pointee = mk_pte(copy, vma.flags, cow: false)
-    flush_tlb_page(mm, va)
-    put_page(frame)
-    return copy
+    return wp_page_copy(mm, vma, va, pte, frame)
 }
 
 /// access_remote_vm(): read or write another mm's memory through the direct

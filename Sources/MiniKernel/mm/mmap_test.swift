@@ -368,11 +368,11 @@ let mm_usercopy_suite = KUnitSuite(name: "mm_usercopy", cases: [
         t.expectEqual(n2, 10, "too long: max, unterminated (Linux)")
         t.expectEqual(n3, Errno.EFAULT.negated, "bad string address")
         t.expectEqual(n4, 21, "strnlen_user counts the NUL")
-        t.expect(put_user_u32(a + 8, 0xdead_beef), "put_user_u32")
-        t.expectEqual(get_user_u64(a + 8) ?? 0, 0xdead_beef, "get_user_u64")
-        t.expect(put_user_u64(a + 16, 7) && clear_user(a + 16, 8), "put_user_u64, clear_user")
-        t.expectEqual(get_user_u64(a + 16) ?? 1, 0, "cleared")
-        t.expect(get_user_u64(0x2000) == nil, "get_user on a bad address")
+        t.expect(put_user(UInt32(0xdead_beef), a + 8), "put_user of a u32")
+        t.expectEqual((get_user(a + 8) as UInt64?) ?? 0, 0xdead_beef, "get_user of a u64")
+        t.expect(put_user(UInt64(7), a + 16) && clear_user(a + 16, 8), "put_user of a u64, clear_user")
+        t.expectEqual((get_user(a + 16) as UInt64?) ?? 1, 0, "cleared")
+        t.expect((get_user(0x2000) as UInt64?) == nil, "get_user on a bad address")
         t.expect(access_ok(1, 0) && !access_ok(PAGE_OFFSET, 0) && !access_ok(0x8000_0000_0000_0000, 8), "access_ok")
         t.expect(access_ok(TASK_SIZE - 8, 8) && !access_ok(TASK_SIZE - 8, 9) && !access_ok(TASK_SIZE, 0), "access_ok at the top")
         t.expect(!access_ok(0x1000, Int.max), "access_ok no wraparound")
@@ -380,7 +380,7 @@ let mm_usercopy_suite = KUnitSuite(name: "mm_usercopy", cases: [
         // a status word into it must break the COW, not oops or fail.
         if let child = dup_mm(mm) {
             guard let shared = pte_frame(test_pte(mm, a)) else { return }
-            t.expect(put_user_u32(a + 8, 42), "put_user into a cow page")
+            t.expect(put_user(UInt32(42), a + 8), "put_user into a cow page")
             t.expect(pte_frame(test_pte(mm, a)) != shared, "the writer got a copy")
             t.expectEqual(test_peek64(child, a + 8) ?? 0, 0xdead_beef, "the child's copy unchanged")
             mmput(child)

@@ -65,25 +65,41 @@ func pfn_to_page(_ pfn: Int) -> UnsafeMutablePointer<Page> {
 
 func virt_to_page(_ va: UInt64) -> UnsafeMutablePointer<Page> { pfn_to_page(__pa(va).pfn) }
 
-private func listAdd(_ pfn: Int, order: Int) {
+// Lists of pages linked by pfn through Page.next/prev, -1 at the ends (Linux:
+// page->lru): the buddy free lists and the slab's partial lists. Each call
+// returns the list's new head, which the caller stores.
+
+/// list_add(): `pfn` at the front of the list that starts at `head`.
+func pageListAdd(_ pfn: Int, head: Int32) -> Int32 {
     let p = pfn_to_page(pfn)
-    let head = buddy.freeHeads[order]
     p.pointee.next = head
     p.pointee.prev = -1
     if head >= 0 { pfn_to_page(Int(head)).pointee.prev = Int32(pfn) }
-    buddy.freeHeads[order] = Int32(pfn)
+    return Int32(pfn)
+}
+
+/// list_del(): `pfn` out of the list that starts at `head`.
+func pageListDel(_ pfn: Int, head: Int32) -> Int32 {
+    let p = pfn_to_page(pfn)
+    var newHead = head
+    if p.pointee.prev >= 0 { pfn_to_page(Int(p.pointee.prev)).pointee.next = p.pointee.next }
+    else { newHead = p.pointee.next }
+    if p.pointee.next >= 0 { pfn_to_page(Int(p.pointee.next)).pointee.prev = p.pointee.prev }
+    p.pointee.next = -1
+    p.pointee.prev = -1
+    return newHead
+}
+
+private func listAdd(_ pfn: Int, order: Int) {
+    buddy.freeHeads[order] = pageListAdd(pfn, head: buddy.freeHeads[order])
+    let p = pfn_to_page(pfn)
     p.pointee.flags = .buddy
     p.pointee.order = UInt8(order)
 }
 
 private func listDel(_ pfn: Int, order: Int) {
-    let p = pfn_to_page(pfn)
-    if p.pointee.prev >= 0 { pfn_to_page(Int(p.pointee.prev)).pointee.next = p.pointee.next }
-    else { buddy.freeHeads[order] = p.pointee.next }
-    if p.pointee.next >= 0 { pfn_to_page(Int(p.pointee.next)).pointee.prev = p.pointee.prev }
-    p.pointee.flags.remove(.buddy)
-    p.pointee.next = -1
-    p.pointee.prev = -1
+    buddy.freeHeads[order] = pageListDel(pfn, head: buddy.freeHeads[order])
+    pfn_to_page(pfn).pointee.flags.remove(.buddy)
 }
 
 /// __free_one_page(): put a block back, merging with free buddies.

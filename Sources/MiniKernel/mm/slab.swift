@@ -36,21 +36,11 @@ private func sizeClass(_ size: Int) -> Int {
 }
 
 private func partialAdd(_ pfn: Int, _ cls: Int) {
-    let p = pfn_to_page(pfn)
-    let head = kmallocCaches.partial[cls]
-    p.pointee.next = head
-    p.pointee.prev = -1
-    if head >= 0 { pfn_to_page(Int(head)).pointee.prev = Int32(pfn) }
-    kmallocCaches.partial[cls] = Int32(pfn)
+    kmallocCaches.partial[cls] = pageListAdd(pfn, head: kmallocCaches.partial[cls])
 }
 
 private func partialDel(_ pfn: Int, _ cls: Int) {
-    let p = pfn_to_page(pfn)
-    if p.pointee.prev >= 0 { pfn_to_page(Int(p.pointee.prev)).pointee.next = p.pointee.next }
-    else { kmallocCaches.partial[cls] = p.pointee.next }
-    if p.pointee.next >= 0 { pfn_to_page(Int(p.pointee.next)).pointee.prev = p.pointee.prev }
-    p.pointee.next = -1
-    p.pointee.prev = -1
+    kmallocCaches.partial[cls] = pageListDel(pfn, head: kmallocCaches.partial[cls])
 }
 
 /// A fresh slab page for class `cls`, all objects chained on its freelist.

@@ -55,13 +55,19 @@ func userlandPrograms() -> [String] {
     }
 }
 
-/// Names of the scenario programs (`Userland/scenarios/NAME.c`), the natural
+/// Names of the scenario programs (`Userland/scenarios/GROUP/NAME.c`, built as
+/// `build/userland/NAME`: the group folder is not part of the name), the natural
 /// arguments of a differential test. Read from the sources, so it is known
 /// before the build runs.
 func userlandScenarios() -> [String] {
     let dir = Repo.root.appendingPathComponent("Userland/scenarios")
-    let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-    return files.filter { $0.hasSuffix(".c") }.map { String($0.dropLast(2)) }.sorted()
+    let fm = FileManager.default
+    var names: [String] = []
+    for group in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+        let files = (try? fm.contentsOfDirectory(atPath: dir.appendingPathComponent(group).path)) ?? []
+        names += files.filter { $0.hasSuffix(".c") }.map { String($0.dropLast(2)) }
+    }
+    return names.sorted()
 }
 
 /// Boots `build/userland/NAME` as `/init` and returns what it printed.

@@ -206,6 +206,25 @@ func switch_to_prepare(_ prev: Task, _ next: Task) {
     }
 }
 
+/// switch_to(): from `prev` to `next` on this CPU — FPU and FS base
+/// (switch_to_prepare), `current`, the stack the next entry from user mode
+/// lands on (the SYSCALL path's per-CPU top of stack and TSS.rsp0), then the
+/// stacks themselves: __switch_to_asm saves prev's stack pointer in the slot
+/// at the bottom of its stack and loads next's. Returns the task switched
+/// away from when `next` last ran, as __switch_to_asm hands it over.
+/// Linux: arch/x86/include/asm/switch_to.h, __switch_to() in process_64.c.
+func switch_to(_ prev: Task, _ next: Task) -> Task {
+    switch_to_prepare(prev, next)
+    set_current(next)
+    this_cpu_set_top_of_stack(next.stackTop)
+    cpu_tss_set_rsp0(next.stackTop)
+    let lastRaw = __switch_to_asm(
+        UnsafeMutablePointer<UInt64>(bitPattern: UInt(prev.stackBase)),
+        peek64(next.stackBase),
+        UInt64(UInt(bitPattern: Unmanaged.passUnretained(prev).toOpaque())))
+    return unsafeBitCast(UInt(lastRaw), to: Task.self)
+}
+
 let ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004
 
 /// arch_prctl(2): the FS base (thread-local storage) — and reading it back.
@@ -221,7 +240,7 @@ func sys_arch_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         return 0
     case ARCH_GET_FS:
         let v = current.thread.fsbase
-        return withUnsafeBytes(of: v) { copy_to_user(addr, $0.baseAddress!, 8) } ? 0 : Errno.EFAULT.negated
+        return put_user(v, addr) ? 0 : Errno.EFAULT.negated
     case ARCH_SET_GS, ARCH_GET_GS:
         return Errno.EINVAL.negated
     default:

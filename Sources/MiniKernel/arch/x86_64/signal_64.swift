@@ -124,7 +124,7 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     // The FPU registers are still the user's: the kernel never touches them.
     var fxbuf = InlineArray<528, UInt8>(repeating: 0)
     let ok = withUnsafeMutableBytes(of: &fxbuf) { raw -> Bool in
-        let aligned = (UInt64(UInt(bitPattern: raw.baseAddress!)) + 15) & ~15
+        let aligned = (UInt64(UInt(bitPattern: raw.baseAddress.unsafelyUnwrapped)) + 15) & ~15
         fxsave(aligned)
         return copy_to_user(fpAddr, UnsafeRawPointer(bitPattern: UInt(aligned))!, FPSTATE_SIZE)
     }
@@ -146,12 +146,10 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     head[0] = ksig.action.flags & SA_RESTORER != 0 ? ksig.action.restorer : 0
     head[1] = 0x2          // UC_FP_XSTATE is not claimed; UC_SIGCONTEXT_SS
     head[4] = 2            // uc_stack.ss_flags = SS_DISABLE
-    var mask = t.blocked.bits
-    var info = siginfoBytes(ksig.info)
-    guard withUnsafeMutableBytes(of: &head, { copy_to_user(sp, $0.baseAddress!, 48) }),
-          withUnsafeMutableBytes(of: &sc, { copy_to_user(sp + UInt64(MCONTEXT_OFF), $0.baseAddress!, 256) }),
-          withUnsafeMutableBytes(of: &mask, { copy_to_user(sp + UInt64(SIGMASK_OFF), $0.baseAddress!, 8) }),
-          withUnsafeMutableBytes(of: &info, { copy_to_user(sp + UInt64(INFO_OFF), $0.baseAddress!, 128) }) else {
+    guard copy_to_user(sp, from: head),
+          copy_to_user(sp + UInt64(MCONTEXT_OFF), from: sc),
+          put_user(t.blocked.bits, sp + UInt64(SIGMASK_OFF)),
+          copy_to_user(sp + UInt64(INFO_OFF), from: siginfoBytes(ksig.info)) else {
         return false
     }
     regs.pointee.rdi = UInt64(ksig.sig)
@@ -172,8 +170,7 @@ func sys_rt_sigreturn(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let frame = regs.pointee.rsp &- 8          // the handler's `ret` popped pretcode
     var sc = SigContext()
     var mask: UInt64 = 0
-    guard withUnsafeMutableBytes(of: &sc, { copy_from_user($0.baseAddress!, frame + UInt64(MCONTEXT_OFF), 256) }),
-          withUnsafeMutableBytes(of: &mask, { copy_from_user($0.baseAddress!, frame + UInt64(SIGMASK_OFF), 8) }) else {
+    guard copy_from_user(&sc, frame + UInt64(MCONTEXT_OFF)), copy_from_user(&mask, frame + UInt64(SIGMASK_OFF)) else {
         force_sig_fault(SIGSEGV, address: frame)
         return 0
     }
@@ -194,7 +191,7 @@ func sys_rt_sigreturn(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     if sc.fpstate != 0 {
         var fxbuf = InlineArray<528, UInt8>(repeating: 0)
         withUnsafeMutableBytes(of: &fxbuf) { raw in
-            let aligned = (UInt64(UInt(bitPattern: raw.baseAddress!)) + 15) & ~15
+            let aligned = (UInt64(UInt(bitPattern: raw.baseAddress.unsafelyUnwrapped)) + 15) & ~15
             if copy_from_user(UnsafeMutableRawPointer(bitPattern: UInt(aligned))!, sc.fpstate, FPSTATE_SIZE) {
                 // MXCSR reserved bits would fault in fxrstor: clear them.
                 poke32(aligned + 24, peek32(aligned + 24) & 0xffff)

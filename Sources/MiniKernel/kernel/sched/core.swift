@@ -154,6 +154,16 @@ func finish_task_switch(_ prev: Task) {
     }
 }
 
+/// do_task_dead(): TASK_DEAD and the final schedule(). The next task frees us.
+func do_task_dead() -> Never {
+    let t = current
+    local_irq_disable()
+    t.state = .dead
+    trace_do_exit_step(t, "do_task_dead: TASK_DEAD")
+    schedule()
+    BUG("a dead task was scheduled again")
+}
+
 /// Tasks between do_exit() (past the init check) and the finish_task_switch()
 /// that frees their stack: init's leak check waits for them all to finish.
 let nr_dying_tasks = Atomic<Int>(0)
@@ -309,19 +319,12 @@ func cpu_idle_loop() -> Never {
     }
 }
 
-/// context_switch(): address space, per-CPU pointers, FPU, stack. Returns
-/// the task we switched away from, as seen by whoever resumes here.
+/// context_switch(): the address space, then the architecture's switch_to()
+/// (registers, stack, per-CPU pointers). Returns the task we switched away
+/// from, as seen by whoever resumes here.
 private func context_switch(_ prev: Task, _ next: Task) -> Task {
     // No lazy TLB: the idle task and kernel threads run on init_pgd, so an
     // exited process's page tables are never left loaded (tlb.swift).
     switch_mm_irqs_off(next.mm)
-    switch_to_prepare(prev, next)
-    set_current(next)
-    this_cpu_set_top_of_stack(next.stackTop)
-    cpu_tss_set_rsp0(next.stackTop)
-    let lastRaw = __switch_to_asm(
-        UnsafeMutablePointer<UInt64>(bitPattern: UInt(prev.stackBase)),
-        peek64(next.stackBase),
-        UInt64(UInt(bitPattern: Unmanaged.passUnretained(prev).toOpaque())))
-    return unsafeBitCast(UInt(lastRaw), to: Task.self)
+    return switch_to(prev, next)
 }

@@ -94,7 +94,7 @@ func sys_sched_getaffinity(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func sys_getcpu(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let cpu = UInt32(smp_processor_id())
     var ok = true
-    if regs.arg0 != 0 { ok = put_user_u32(regs.arg0, cpu) && ok }
-    if regs.arg1 != 0 { ok = put_user_u32(regs.arg1, 0) && ok }
+    if regs.arg0 != 0 { ok = put_user(UInt32(cpu), regs.arg0) && ok }
+    if regs.arg1 != 0 { ok = put_user(UInt32(0), regs.arg1) && ok }
     return ok ? 0 : Errno.EFAULT.negated
 }

@@ -107,7 +107,8 @@ final class Task {
     var wakeAt: UInt64 = 0
     var timerNext: Task? = nil
     var onTimerList = false
-    /// The wait queue it sleeps on, if any (wait.swift).
+    /// Its link in the one wait queue it sleeps on, if any (a WaitQueueHead,
+    /// kernel/sched/wait_queue.swift): a task waits on one queue at a time.
     var waitNext: Task? = nil
 
     // Time, in nanoseconds.
@@ -119,6 +120,8 @@ final class Task {
     var vforkDone: Completion? = nil
     var setChildTid: UInt64 = 0
     var clearChildTid: UInt64 = 0
+    /// The link of a DeadList (kernel/exit.swift); Linux reuses ptrace_entry.
+    var deadNext: Task? = nil
 
     // Architecture state (arch/x86_64/process.swift).
     var thread = ThreadStruct()

@@ -86,7 +86,7 @@ struct Timespec {
 /// (a handler ran) or is restarted by restart_syscall() to sleep the rest.
 func sys_nanosleep(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var req = Timespec()
-    guard withUnsafeMutableBytes(of: &req, { copy_from_user($0.baseAddress!, regs.arg0, 16) }) else {
+    guard copy_from_user(&req, regs.arg0) else {
         return Errno.EFAULT.negated
     }
     guard req.sec >= 0, req.nsec >= 0, req.nsec < 1_000_000_000 else { return Errno.EINVAL.negated }
@@ -100,8 +100,8 @@ func nanosleep_until(_ deadline: UInt64, remAddr: UInt64) -> Int {
     let left = schedule_hrtimeout(until: deadline)
     if left == 0 { return 0 }
     if remAddr != 0 {
-        var rem = Timespec(sec: Int64(left / 1_000_000_000), nsec: Int64(left % 1_000_000_000))
-        if !withUnsafeBytes(of: &rem, { copy_to_user(remAddr, $0.baseAddress!, 16) }) { return Errno.EFAULT.negated }
+        let rem = Timespec(sec: Int64(left / 1_000_000_000), nsec: Int64(left % 1_000_000_000))
+        if !copy_to_user(remAddr, from: rem) { return Errno.EFAULT.negated }
     }
     let t = current
     t.restartDeadline = deadline
@@ -124,6 +124,6 @@ func sys_clock_gettime(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     default:
         return Errno.EINVAL.negated
     }
-    var ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
-    return withUnsafeBytes(of: &ts) { copy_to_user(regs.arg1, $0.baseAddress!, 16) } ? 0 : Errno.EFAULT.negated
+    let ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
+    return copy_to_user(regs.arg1, from: ts) ? 0 : Errno.EFAULT.negated
 }

@@ -73,30 +73,33 @@ func strnlen_user(_ src: UInt64, _ max: Int) -> Int {
     return r
 }
 
-/// get_user() for a u64: nil on a fault.
-func get_user_u64(_ addr: UInt64) -> UInt64? {
-    var v: UInt64 = 0
-    let ok = withUnsafeMutablePointer(to: &v) { copy_from_user(UnsafeMutableRawPointer($0), addr, 8) }
-    return ok ? v : nil
+// Typed copies: the size is the type's (MemoryLayout<T>.size), never a
+// number written at the call. The type must lay out as the user ABI's
+// struct does: fixed-width fields in C order, no padding C would not have
+// (Timespec, RUsage, SigContext, ...). BitwiseCopyable keeps a class
+// reference from ever being copied out.
+
+/// copy_to_user() of one value: its bytes to user `dst`.
+func copy_to_user<T: BitwiseCopyable>(_ dst: UInt64, from value: T) -> Bool {
+    withUnsafeBytes(of: value) { copy_to_user(dst, $0.baseAddress.unsafelyUnwrapped, $0.count) }
 }
 
-/// get_user() for a u32: nil on a fault.
-func get_user_u32(_ addr: UInt64) -> UInt32? {
-    var v: UInt32 = 0
-    let ok = withUnsafeMutablePointer(to: &v) { copy_from_user(UnsafeMutableRawPointer($0), addr, 4) }
-    return ok ? v : nil
+/// copy_from_user() of one value: user `src`'s bytes into `value`, which
+/// may be partly written on a fault.
+func copy_from_user<T: BitwiseCopyable>(_ value: inout T, _ src: UInt64) -> Bool {
+    withUnsafeMutableBytes(of: &value) { copy_from_user($0.baseAddress.unsafelyUnwrapped, src, $0.count) }
 }
 
-/// put_user() for a u32 (wait4's status, the child-tid word).
-func put_user_u32(_ addr: UInt64, _ value: UInt32) -> Bool {
-    var v = value
-    return withUnsafePointer(to: &v) { copy_to_user(addr, UnsafeRawPointer($0), 4) }
+/// put_user(): one integer to user `addr` (Linux's argument order: value, then address).
+func put_user<T: FixedWidthInteger & BitwiseCopyable>(_ value: T, _ addr: UInt64) -> Bool {
+    copy_to_user(addr, from: value)
 }
 
-/// put_user() for a u64.
-func put_user_u64(_ addr: UInt64, _ value: UInt64) -> Bool {
-    var v = value
-    return withUnsafePointer(to: &v) { copy_to_user(addr, UnsafeRawPointer($0), 8) }
+/// get_user(): one integer from user `addr`, nil on a fault:
+/// `guard let word: UInt32 = get_user(uaddr) else { ... }`.
+func get_user<T: FixedWidthInteger & BitwiseCopyable>(_ addr: UInt64) -> T? {
+    var v: T = 0
+    return copy_from_user(&v, addr) ? v : nil
 }
 
 /// search_exception_tables(): the fixup for a faulting instruction inside a

@@ -39,7 +39,6 @@ struct area {
 
 static struct area *a;
 static struct thread th[3];
-static volatile int word;
 static const char *self;
 
 static long parse(const char *s)
@@ -76,22 +75,7 @@ static int after_exec(int argc, char **argv)
     return c[0] - 'A' + 10;                   /* A: 10, B: 11, C: 12 */
 }
 
-static void mark(int i)
-{
-    a->tids[i] = sys_gettid();
-    __atomic_add_fetch(&a->ready, 1, __ATOMIC_SEQ_CST);
-}
 
-static int t_futex(void *arg) { mark((int)(long)arg); for (;;) futex_wait(&word, 0, NULL); return 0; }
-static int t_spin(void *arg) { mark((int)(long)arg); for (;;) __asm__ volatile("pause" ::: "memory"); return 0; }
-static int t_sleep(void *arg)
-{
-    mark((int)(long)arg);
-    struct timespec ts = { 100, 0 };
-    for (;;)
-        sys_nanosleep(&ts, NULL);
-    return 0;
-}
 
 static char arg[8][24];
 
@@ -118,7 +102,7 @@ static long exec_self(const char *which)
 
 static int t_exec_after_go(void *arg)
 {
-    mark((int)(long)arg);
+    thread_report_ready((int)(long)arg);
     while (!a->go)
         sys_sched_yield();
     exec_self("A");
@@ -128,7 +112,7 @@ static int t_exec_after_go(void *arg)
 
 static int t_exec_after_leader(void *arg)
 {
-    mark((int)(long)arg);
+    thread_report_ready((int)(long)arg);
     /* Wait until the leader has exited: its clear_child_tid word becomes 0. */
     int v;
     while ((v = a->leader_word) != 0)
@@ -167,6 +151,7 @@ int main(int argc, char **argv, char **envp)
     say("de_thread: start\n");
     signals_reset();
     a = shared_page();
+    thread_report_to(a->tids, &a->ready);
 
     /* A: a non-leader thread execs. */
     long pid = must_fork();
@@ -176,10 +161,10 @@ int main(int argc, char **argv, char **envp)
             sys_exit(42);
         ksiginfo_t si;
         sys_waitid(P_PID, g, &si, WEXITED | WNOWAIT, NULL);   /* a zombie now */
-        if (thread_create(&th[0], t_futex, (void *)1) <= 0 || thread_create(&th[1], t_spin, (void *)2) <= 0 ||
+        if (thread_create(&th[0], thread_block_futex, (void *)1) <= 0 || thread_create(&th[1], thread_block_spin, (void *)2) <= 0 ||
             thread_create(&th[2], t_exec_after_go, (void *)3) <= 0)
             sys_exit_group(1);
-        mark(0);
+        thread_report_ready(0);
         struct timespec ts = { 100, 0 };
         for (;;)
             sys_nanosleep(&ts, NULL);
@@ -193,10 +178,10 @@ int main(int argc, char **argv, char **envp)
     memset((void *)a, 0, sizeof *a);
     pid = must_fork();
     if (pid == 0) {
-        if (thread_create(&th[0], t_futex, (void *)1) <= 0 || thread_create(&th[1], t_spin, (void *)2) <= 0 ||
-            thread_create(&th[2], t_sleep, (void *)3) <= 0)
+        if (thread_create(&th[0], thread_block_futex, (void *)1) <= 0 || thread_create(&th[1], thread_block_spin, (void *)2) <= 0 ||
+            thread_create(&th[2], thread_block_sleep, (void *)3) <= 0)
             sys_exit_group(1);
-        mark(0);
+        thread_report_ready(0);
         wait_ready(4);
         while (!a->go)
             sys_sched_yield();
@@ -213,10 +198,10 @@ int main(int argc, char **argv, char **envp)
     a->leader_word = 1;
     pid = must_fork();
     if (pid == 0) {
-        if (thread_create(&th[0], t_futex, (void *)1) <= 0 || thread_create(&th[1], t_spin, (void *)2) <= 0)
+        if (thread_create(&th[0], thread_block_futex, (void *)1) <= 0 || thread_create(&th[1], thread_block_spin, (void *)2) <= 0)
             sys_exit_group(1);
         wait_ready(2);
-        mark(0);
+        thread_report_ready(0);
         while (!a->go)
             sys_sched_yield();
         if (thread_create(&th[2], t_exec_after_leader, (void *)3) <= 0)
@@ -239,9 +224,9 @@ int main(int argc, char **argv, char **envp)
     memset((void *)a, 0, sizeof *a);
     pid = must_fork();
     if (pid == 0) {
-        if (thread_create(&th[0], t_futex, (void *)1) <= 0 || thread_create(&th[1], t_spin, (void *)2) <= 0)
+        if (thread_create(&th[0], thread_block_futex, (void *)1) <= 0 || thread_create(&th[1], thread_block_spin, (void *)2) <= 0)
             sys_exit_group(1);
-        mark(0);
+        thread_report_ready(0);
         wait_ready(3);
         char *args[] = { "nothing", NULL };
         char *env[] = { NULL };

@@ -38,26 +38,11 @@ static struct thread th[NT];
 static volatile int word;
 static int *volatile bad_pointer = (int *)8;
 
-static void mark(int i)
-{
-    a->tids[i] = sys_gettid();
-    __atomic_add_fetch(&a->ready, 1, __ATOMIC_SEQ_CST);
-}
 
-static int t_futex(void *arg) { mark((int)(long)arg); for (;;) futex_wait(&word, 0, NULL); return 0; }
-static int t_sleep(void *arg)
-{
-    mark((int)(long)arg);
-    struct timespec ts = { 100, 0 };
-    for (;;)
-        sys_nanosleep(&ts, NULL);
-    return 0;
-}
-static int t_spin(void *arg) { mark((int)(long)arg); for (;;) __asm__ volatile("pause" ::: "memory"); return 0; }
 
 static int t_self_kill(void *arg)
 {
-    mark((int)(long)arg);
+    thread_report_ready((int)(long)arg);
     while (a->ready < 2)
         sys_sched_yield();
     sys_tgkill(sys_getpid(), sys_gettid(), SIGKILL);
@@ -68,7 +53,7 @@ static int t_self_kill(void *arg)
 
 static int t_segv(void *arg)
 {
-    mark((int)(long)arg);
+    thread_report_ready((int)(long)arg);
     while (a->ready < 2)
         sys_sched_yield();
     *bad_pointer = 1;
@@ -82,11 +67,11 @@ static long start(int leader_exits)
     long pid = must_fork();
     if (pid == 0) {
         sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        if (thread_create(&th[0], t_futex, (void *)1) <= 0 || thread_create(&th[1], t_sleep, (void *)2) <= 0 ||
-            thread_create(&th[2], t_spin, (void *)3) <= 0)
+        if (thread_create(&th[0], thread_block_futex, (void *)1) <= 0 || thread_create(&th[1], thread_block_sleep, (void *)2) <= 0 ||
+            thread_create(&th[2], thread_block_spin, (void *)3) <= 0)
             sys_exit_group(1);
         if (leader_exits) {
-            mark(0);
+            thread_report_ready(0);
             while (a->ready < NT + 1)
                 sys_sched_yield();
             sys_exit(0);
@@ -98,7 +83,7 @@ static long start(int leader_exits)
                 futex_wait(&word, 0, NULL);
         }
         a->grandchild = c;
-        mark(0);
+        thread_report_ready(0);
         for (;;)
             sys_wait4(c, NULL, 0, NULL);
     }
@@ -143,7 +128,7 @@ static long start_pair(int (*fn)(void *))
         sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (thread_create(&th[0], fn, (void *)1) <= 0)
             sys_exit_group(1);
-        mark(0);
+        thread_report_ready(0);
         for (;;)
             futex_wait(&word, 0, NULL);
     }
@@ -159,6 +144,7 @@ int main(int argc, char **argv, char **envp)
     signals_reset();
     sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);   /* the leader's own child comes to us */
     a = shared_page();
+    thread_report_to(a->tids, &a->ready);
 
     long pid = start(0);
     sys_kill(pid, SIGKILL);
