@@ -6,12 +6,13 @@
  * a lock that comes before the siglock get_signal() holds: Linux drops the siglock for
  * the walk and takes it again after.
  *
- * The scenario is a child subreaper.  Two targets sleep in a loop with a handler for
+ * The scenario's child M (not init: a parent that is init never keeps a group attached)
+ * is a child subreaper.  Two targets sleep in a loop with a handler for
  * signal 34 (a real-time signal) that counts:
- *   C  a child in a group of its own: its parent, the scenario, is in another group of
- *      the same session, so C's group is not orphaned
- *   G  S calls setsid() and forks G, then exits; G comes to the scenario, which is in
- *      another session: G's group (S's) is orphaned
+ *   C  M's child in a group of its own: its parent M is in another group of the same
+ *      session, so C's group is not orphaned
+ *   G  S calls setsid() and forks G, then exits; G comes to M, which is in another
+ *      session: G's group (S's) is orphaned
  * For each target and each stop signal: send it, then signal 34.  Signals are dequeued
  * lowest number first, so the stop signal is acted on before the handler runs.  A stop
  * shows as WIFSTOPPED in wait4(WUNTRACED), and SIGCONT lets the handler run; a discarded
@@ -78,12 +79,29 @@ static void kill_and_reap(const char *name, long pid)
         yesno(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
 }
 
+static void run(void);
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc; (void)argv; (void)envp;
     signals_reset();
     say("tstp_orphaned: start\n");
     a = shared_page();
+    /* Not init itself: a parent that is init never keeps a group attached
+     * (will_become_orphaned_pgrp skips it), and natively the scenario is not init. */
+    long m = must_fork();
+    if (m == 0) {
+        run();
+        sys_exit_group(0);
+    }
+    int status = 0;
+    sys_wait4(m, &status, 0, NULL);
+    say("DONE\n");
+    return 0;
+}
+
+static void run(void)
+{
     sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
     long c = must_fork();
@@ -105,7 +123,7 @@ int main(int argc, char **argv, char **envp)
     int status = 0;
     sys_wait4(s, &status, 0, NULL);
     long g = a->gpid;
-    say("G came to the scenario (S reaped, G in S's group): %s\n", yesno(sys_getpgid(g) == s));
+    say("G came to M (S reaped, G in S's group): %s\n", yesno(sys_getpgid(g) == s));
 
     const int sigs[] = { SIGTSTP, SIGTTIN, SIGTTOU, SIGSTOP };
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
@@ -115,6 +133,4 @@ int main(int argc, char **argv, char **envp)
     kill_and_reap("C", c);
     kill_and_reap("G", g);
     say("nothing left to wait for: %s\n", errname(sys_wait4(-1, NULL, __WALL, NULL)));
-    say("DONE\n");
-    return 0;
 }
