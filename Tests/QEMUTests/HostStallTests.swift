@@ -23,6 +23,19 @@ import Testing
 struct HostStallTests {
     static let tools = Repo.root.appendingPathComponent("scripts/stall")
 
+    /// exit_group_race (its threads spin in user mode until the tick or an IPI
+    /// preempts them) under a stall tool, checked against Linux and for a
+    /// clean power-off; the boot is returned for the test's own checks.
+    static func exitGroupRace(smp: Int, append: String, tool: String, _ toolArgs: [String] = []) async throws -> BootResult {
+        let native = try await NativeRuns.shared.run("exit_group_race")
+        let run = try await bootProgram("exit_group_race", smp: smp, append: "loglevel=7 " + append, timeout: 120,
+                                        wrapper: [tools.appendingPathComponent(tool).path] + toolArgs)
+        expect(run.boot, run.output == native.output,
+               "output differs from Linux's: \(TextDiff.unified(native.output, run.output) ?? "")")
+        expectOutcome(run.boot, .poweroff)
+        return run.boot
+    }
+
     /// "tsc: Detected 2299.997 MHz processor" → 2299.997; "APIC timer: ... 250000 counts per tick" → 250000.
     static func calibration(_ boot: BootResult) -> (mhz: Double, counts: Double)? {
         let msgs = boot.kernelMessages
@@ -43,20 +56,16 @@ struct HostStallTests {
           arguments: [1])
     func calibrationUnderStalls(seed: Int) async throws {
         let quiet = try await QEMU.boot(append: "console=ttyS0", smp: 1)
-        let native = try await NativeRuns.shared.run("exit_group_race")
-        let run = try await bootProgram(
-            "exit_group_race", append: "loglevel=7", timeout: 120,
-            wrapper: [Self.tools.appendingPathComponent("stall_boot.py").path, "--seed", String(seed),
-                      "--stall-ms", "20", "--chance", "0.05", "--stall-in", "tsc_init", "--stall-in", "calibrate_apic_timer"])
-        guard let want = Self.calibration(quiet), let got = Self.calibration(run.boot) else {
-            Issue.record("no calibration lines in the quiet boot or in the stalled one:\n\(quiet)\n\(run.boot)")
+        let boot = try await Self.exitGroupRace(smp: 1, append: "", tool: "stall_boot.py", [
+            "--seed", String(seed), "--stall-ms", "20", "--chance", "0.05",
+            "--stall-in", "tsc_init", "--stall-in", "calibrate_apic_timer"])
+        guard let want = Self.calibration(quiet), let got = Self.calibration(boot) else {
+            Issue.record("no calibration lines in the quiet boot or in the stalled one:\n\(quiet)\n\(boot)")
             return
         }
-        expect(run.boot, abs(got.mhz / want.mhz - 1) < 0.05, "TSC \(got.mhz) MHz under stalls, \(want.mhz) MHz quiet")
-        expect(run.boot, abs(got.counts / want.counts - 1) < 0.05,
+        expect(boot, abs(got.mhz / want.mhz - 1) < 0.05, "TSC \(got.mhz) MHz under stalls, \(want.mhz) MHz quiet")
+        expect(boot, abs(got.counts / want.counts - 1) < 0.05,
                "APIC timer \(got.counts) counts per tick under stalls, \(want.counts) quiet")
-        expect(run.boot, run.output == native.output, "output differs from Linux's: \(TextDiff.unified(native.output, run.output) ?? "")")
-        expectOutcome(run.boot, .poweroff)
     }
 
     /// Every AP's vCPU thread on SCHED_IDLE beside two busy processes on one
@@ -66,14 +75,10 @@ struct HostStallTests {
     /// fenced. Either way the scenario runs to the end as on Linux.
     @Test("-smp 4 with the APs' vCPUs starved: every CPU comes up or is fenced, never a crash")
     func starvedAPs() async throws {
-        let native = try await NativeRuns.shared.run("exit_group_race")
-        let run = try await bootProgram("exit_group_race", smp: 4, append: "loglevel=7", timeout: 120,
-                                        wrapper: [Self.tools.appendingPathComponent("starve_boot.py").path])
-        let up = run.boot.kernelSaid("smp: Brought up 1 node, 4 CPUs")
-        let fenced = run.boot.kernelSaid("failed to report alive state")
-        expect(run.boot, up || fenced, "neither all four CPUs nor a fenced one")
-        expect(run.boot, run.output == native.output, "output differs from Linux's: \(TextDiff.unified(native.output, run.output) ?? "")")
-        expectOutcome(run.boot, .poweroff)
+        let boot = try await Self.exitGroupRace(smp: 4, append: "", tool: "starve_boot.py")
+        let up = boot.kernelSaid("smp: Brought up 1 node, 4 CPUs")
+        let fenced = boot.kernelSaid("failed to report alive state")
+        expect(boot, up || fenced, "neither all four CPUs nor a fenced one")
     }
 
     /// smpboot.timeout_ms=0 leaves an AP only the STARTUP delays (400 µs) to
@@ -83,17 +88,13 @@ struct HostStallTests {
     /// must halt where it stands; before the fence it would have run on.
     @Test("an AP later than the deadline is fenced for good; the kernel carries on with the CPUs it has")
     func lateAPFenced() async throws {
-        let native = try await NativeRuns.shared.run("exit_group_race")
-        let run = try await bootProgram("exit_group_race", smp: 4, append: "loglevel=7 smpboot.timeout_ms=0", timeout: 120,
-                                        wrapper: [Self.tools.appendingPathComponent("starve_boot.py").path])
+        let boot = try await Self.exitGroupRace(smp: 4, append: "smpboot.timeout_ms=0", tool: "starve_boot.py")
         // Almost always CPU1; any AP that happened to run within the window is simply online.
-        let fenced = (1...3).first { run.boot.kernelSaid("smpboot: CPU\($0) (APIC \($0)) failed to report alive state") }
+        let fenced = (1...3).first { boot.kernelSaid("smpboot: CPU\($0) (APIC \($0)) failed to report alive state") }
         if let cpu = fenced {
-            expectKernelLine(run.boot, exactly: "smp: Brought up 1 node, \(cpu) CPU\(cpu == 1 ? "" : "s")")
+            expectKernelLine(boot, exactly: "smp: Brought up 1 node, \(cpu) CPU\(cpu == 1 ? "" : "s")")
         } else {
-            expect(run.boot, false, "no AP was fenced")
+            expect(boot, false, "no AP was fenced")
         }
-        expect(run.boot, run.output == native.output, "output differs from Linux's: \(TextDiff.unified(native.output, run.output) ?? "")")
-        expectOutcome(run.boot, .poweroff)
     }
 }

@@ -106,7 +106,9 @@ func smp_init() {
         var fenced = false
         for cpu in 1..<nr_cpu_ids where !fenced {
             fenced = !do_boot_cpu(cpu)
-            if fenced && cpu + 1 < nr_cpu_ids {
+            if fenced && cpu + 2 == nr_cpu_ids {
+                pr_err("smpboot: CPU\(cpu + 1) not started: the trampoline stays CPU\(cpu)'s")
+            } else if fenced && cpu + 2 < nr_cpu_ids {
                 pr_err("smpboot: CPUs \(cpu + 1)-\(nr_cpu_ids - 1) not started: the trampoline stays CPU\(cpu)'s")
             }
         }
