@@ -110,6 +110,7 @@ func do_exit(_ code: Int32) -> Never {
     trace_do_exit_step(tsk, "exit_mm")
     exit_files(tsk)
     exit_fs(tsk)
+    exit_task_work(tsk)                                  // the files' final fput()s
     trace_do_exit_step(tsk, "exit_files+exit_fs")
     exit_thread(tsk)
     exit_notify(tsk, groupDead: groupDead)
@@ -204,7 +205,7 @@ func mm_release(_ tsk: Task) {
 func exit_files(_ tsk: Task) {
     guard let f = tsk.files else { return }
     tsk.files = nil
-    put_files_struct(f)
+    trace_exit_files(tsk, closed: put_files_struct(f))
 }
 
 func exit_fs(_ tsk: Task) {

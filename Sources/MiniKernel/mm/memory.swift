@@ -325,6 +325,7 @@ func copy_page_range(dst: MMStruct, src: MMStruct, _ vma: VMArea) -> Bool {
 /// half-built is released). The child has one user.
 func dup_mm(_ old: MMStruct) -> MMStruct? {
     guard let mm = mm_alloc() else { return nil }
+    if let exe = old.exeFile { fs_lock.withLock { dget_locked(exe) }; mm.exeFile = exe }
     old.mmapLock.lock()
     mm.mmapBase = old.mmapBase
     mm.startCode = old.startCode; mm.endCode = old.endCode

@@ -71,6 +71,8 @@ final class MMStruct {
     var mapCount = 0
     /// Users of the address space (tasks sharing it, plus temporary holds).
     let mmUsers = Atomic<Int>(1)
+    /// mm->exe_file: the program this address space was exec'd from (/proc/self/exe).
+    var exeFile: Dentry? = nil
     let mmapLock = SpinLock(name: "mmap_lock")
     /// mm_cpumask(): the CPUs that have this address space loaded in CR3,
     /// and so may hold its translations in their TLBs (arch/x86_64/mm/tlb.swift).

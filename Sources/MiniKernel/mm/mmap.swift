@@ -62,7 +62,10 @@ func mmget(_ mm: MMStruct) {
 func mmput(_ mm: MMStruct) {
     let left = mm.mmUsers.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
     BUG_ON(left < 0, "mmput: mm_users underflow")
-    if left == 0 { exit_mmap(mm) }
+    if left == 0 {
+        if let exe = mm.exeFile { mm.exeFile = nil; fs_lock.withLock { dput_locked(exe) } }
+        exit_mmap(mm)
+    }
 }
 
 /// How many mms were freed with inconsistent counters (check_mm()); the

@@ -110,6 +110,7 @@ func do_int80_syscall(_ regs: UnsafeMutablePointer<PtRegs>) {
 func exit_to_user_mode(_ regs: UnsafeMutablePointer<PtRegs>) {
     let t = current
     while true {
+        if t.taskWorks != nil { task_work_run(); continue }
         if t.needResched { schedule(); continue }
         if signal_pending(t) { arch_do_signal_or_restart(regs); continue }
         if regs.pointee.vector == SYSCALL_VECTOR {

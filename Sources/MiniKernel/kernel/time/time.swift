@@ -127,3 +127,14 @@ func sys_clock_gettime(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
     return withUnsafeBytes(of: &ts) { copy_to_user(regs.arg1, $0.baseAddress!, 16) } ? 0 : Errno.EFAULT.negated
 }
+
+/// Arm (deadline != 0) or cancel this task's wake-up timer, for sleeps that
+/// also wait on a queue (poll, sigtimedwait): the caller sets its state,
+/// arms, schedules once, then cancels.
+func hrtimer_arm_current(_ deadline: UInt64) {
+    let t = current
+    timerLock.withLock {
+        timerDel(t)
+        if deadline != 0 { t.wakeAt = deadline; timerAdd(t) }
+    }
+}
