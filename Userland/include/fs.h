@@ -45,6 +45,7 @@
 #define SYS_close_range 436
 
 #define ENXIO    6
+#define ENODEV  19
 #define EMFILE  24
 #define ENOTTY  25
 #define ENOSPC  28

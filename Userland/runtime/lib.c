@@ -263,7 +263,7 @@ const char *errname(long ret)
         [EISDIR] = "EISDIR",   [EINVAL] = "EINVAL", [ENOSYS] = "ENOSYS",
         [ETIMEDOUT] = "ETIMEDOUT", [ENXIO] = "ENXIO", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
         [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE",
-        [ENAMETOOLONG] = "ENAMETOOLONG", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP",
+        [ENAMETOOLONG] = "ENAMETOOLONG", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ENODEV] = "ENODEV",
     };
     /* The kernel-internal restart codes must never reach user space; name them if they do. */
     static const char *restart_names[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",

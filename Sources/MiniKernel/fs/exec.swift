@@ -87,7 +87,7 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
         return r
     }
     var image = ElfImage()
-    let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image)
+    let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image, backing: file)
     fs_lock.withLock { inode.writeDenied -= 1 }
     if r < 0 { return r }
     guard let newMM = image.mm else { return Errno.ENOMEM.negated }

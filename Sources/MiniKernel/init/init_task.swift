@@ -157,6 +157,7 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         // Other CPUs may still be switching away from tasks that just died
         // (finish_task_switch drops their last reference): wait for it.
         wait_for_dying_tasks()
+        drop_pagecache()         // cached file pages are reclaimable, not leaked
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
         printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes)")

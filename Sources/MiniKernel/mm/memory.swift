@@ -127,6 +127,7 @@ func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bo
     guard let pte = pte_offset(mm, va, create: true) else { return false }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
     let e = pte.pointee
     guard let frame = pte_frame(e) else {
+        if vma.file != nil { return filemap_fault(mm, vma, va, pte, write: write) }
         // do_anonymous_page(): a fresh zeroed frame, ours alone.
         guard let page = get_zeroed_page() else { return false }
         pte.pointee = mk_pte(page, vma.flags, cow: false)
@@ -339,6 +340,7 @@ func dup_mm(_ old: MMStruct) -> MMStruct? {
     var v = old.mmap
     while let vma = v, ok {
         let copy = VMArea(start: vma.start, end: vma.end, flags: vma.flags)
+        vma_copy_file(vma, copy, delta: 0)
         if let t = tail { t.next = copy } else { mm.mmap = copy }
         tail = copy
         mm.mapCount += 1

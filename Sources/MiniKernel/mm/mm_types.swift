@@ -49,6 +49,11 @@ final class VMArea {
     var flags: VMFlags
     /// The next area up in the address space, or nil.
     var next: VMArea?
+    /// vm_file and vm_pgoff: the file its missing pages are read from (mm/filemap.swift),
+    /// the file offset of `start`, and where the file's bytes end for this area.
+    var file: Dentry? = nil
+    var pgoff: UInt64 = 0
+    var fileEnd: UInt64 = 0
 
     init(start: UInt64, end: UInt64, flags: VMFlags) {
         self.start = start

@@ -60,6 +60,10 @@ final class Inode {
     var writeDenied = 0
     /// /proc/self/exe: a "magic" link that jumps to current's mm->exe_file.
     var isProcSelfExe = false
+    /// i_mapping: page-sized copies of the data that mappings share (mm/filemap.swift);
+    /// a frame address per page index, 0 when not cached.
+    var pageCache: UnsafeMutablePointer<UInt64>? = nil
+    var pageCacheSlots = 0
 
     init(mode: UInt32) {
         self.mode = mode
@@ -131,6 +135,7 @@ func dput_locked(_ dIn: Dentry) {
 private func iput_locked(_ i: Inode) {
     i.count -= 1
     guard i.count == 0 else { return }
+    truncate_inode_pages_locked(i)
     if i.capacity > 0 { kfree(i.data) }
     kfree_object(i)
     nr_inodes.wrappingSubtract(1, ordering: .relaxed)
@@ -234,6 +239,7 @@ func ramfs_mknod_locked(_ dir: Dentry, _ name: ByteString, _ mode: UInt32, rdev:
 
 /// Grow (or own) the data block so that it holds `size` bytes. fs_lock held.
 func ramfs_reserve_locked(_ i: Inode, _ size: Int) -> Bool {
+    truncate_inode_pages_locked(i)       // the data changes: mappings' cached pages go stale
     if size <= i.capacity { return true }
     var cap = max(i.capacity, 64)
     while cap < size { cap *= 2 }
@@ -247,6 +253,7 @@ func ramfs_reserve_locked(_ i: Inode, _ size: Int) -> Bool {
 
 /// vfs_truncate → simple_setattr: the new size; zeroes what it grows into.
 func ramfs_truncate_locked(_ i: Inode, _ len: Int) -> Int {
+    truncate_inode_pages_locked(i)
     if len > i.size {
         guard ramfs_reserve_locked(i, len), let d = i.data else { return Errno.ENOSPC.negated }
         (d + i.size).initializeMemory(as: UInt8.self, repeating: 0, count: len - i.size)
