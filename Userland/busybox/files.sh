@@ -15,5 +15,10 @@ wc -c < a/b/c/file
 test -d a && echo "a is a dir"; test -f moved && echo "moved is a file"; test -e gone || echo "gone is absent"
 find . -name file
 du -s a > /dev/null && echo du ok
+mkdir m; echo under > m/f
+mount -t tmpfs none m && echo mounted; ls m | wc -l; echo over > m/g; cat m/g
+umount m && echo unmounted; cat m/f; ls m
+mount -t nosuchfs none m 2>/dev/null || echo "unknown type refused"
+rm -r m
 cd .. && rm -r t_files && ls t_files 2>/dev/null || echo "t_files is gone"
 echo DONE

@@ -78,7 +78,9 @@ func path_walk_locked(_ start: Dentry, _ root: Dentry, _ path: ByteString, _ nd:
     var i = 0
     var links = 0
     var which = 0
-    if p.count > 0 && p[0] == 47 { cur = root }
+    // A relative walk starts in its directory even if something is mounted on it
+    // since (as a working directory keeps the covered directory in Linux).
+    if p.count > 0 && p[0] == 47 { cur = follow_mount(root) }
     while true {
         while i < p.count && p[i] == 47 { i += 1 }
         if i >= p.count {
@@ -102,11 +104,15 @@ func path_walk_locked(_ start: Dentry, _ root: Dentry, _ path: ByteString, _ nd:
         i = k
         if isDot(comp) { if isLast { return cur }; continue }
         if isDotDot(comp) {
+            // follow_dotdot(): out of a mounted filesystem's root to the directory it covers.
+            while cur !== root, cur.parent === cur, let mp = cur.mountpoint { cur = mp }
             if cur !== root { cur = cur.parent }
+            cur = follow_mount(cur)
             if isLast { return cur }
             continue
         }
-        guard let child = d_lookup(cur, comp) else { nd.err = .ENOENT; return nil }
+        guard let found = d_lookup(cur, comp) else { nd.err = .ENOENT; return nil }
+        let child = follow_mount(found)
         if child.inode.isLink && (!isLast || follow || slash) {
             links += 1
             if links > MAXSYMLINKS { nd.err = .ELOOP; return nil }
@@ -127,7 +133,7 @@ func path_walk_locked(_ start: Dentry, _ root: Dentry, _ path: ByteString, _ nd:
             for n in 0..<rest.count { buf[target.count + n] = rest[n] }
             p = ByteString(UnsafePointer(buf), count: target.count + rest.count)
             i = 0
-            if target[0] == 47 { cur = root }
+            if target[0] == 47 { cur = follow_mount(root) }
             continue
         }
         if isLast {
@@ -270,6 +276,7 @@ func do_rmdir(_ dfd: UInt64, _ upath: UInt64) -> Int {
         if isDotDot(last) { return Errno.ENOTEMPTY.negated }
         guard let d = d_lookup(dir, last) else { return Errno.ENOENT.negated }
         guard d.inode.isDir else { return Errno.ENOTDIR.negated }
+        if d.mounted != nil { return Errno.EBUSY.negated }
         if d.childHead != nil { return Errno.ENOTEMPTY.negated }
         d.inode.nlink = 0
         dir.inode.nlink -= 1
@@ -339,6 +346,7 @@ func do_linkat(_ olddfd: UInt64, _ oldpath: UInt64, _ newdfd: UInt64, _ newpath:
     return with_parent(newdfd, newpath) { dir, last, _ in
         if last_is_special(last) { return Errno.EEXIST.negated }
         if d_lookup(dir, last) != nil { return Errno.EEXIST.negated }
+        if old.inode.sbDev != dir.inode.sbDev { return Errno.EXDEV.negated }
         if old.inode.isDir { return Errno.EPERM.negated }
         if old.inode.nlink == 0 { return Errno.ENOENT.negated }
         guard d_add_locked(dir, last, old.inode) != nil else { return Errno.ENOSPC.negated }
@@ -419,6 +427,8 @@ func do_renameat2(_ olddfd: UInt64, _ oldpath: UInt64, _ newdfd: UInt64, _ newpa
     return with_parent_kern(newdfd, newName.bytes) { nd, newLast, newSlash in
         if last_is_special(oldLast) || last_is_special(newLast) { return Errno.EBUSY.negated }
         guard let src = d_lookup(od, oldLast), !od.unhashed else { return Errno.ENOENT.negated }
+        if od.inode.sbDev != nd.inode.sbDev { return Errno.EXDEV.negated }
+        if src.mounted != nil { return Errno.EBUSY.negated }
         if (oldSlash || newSlash) && !src.inode.isDir { return Errno.ENOTDIR.negated }
         let dst = d_lookup(nd, newLast)
         if let dst {

@@ -11,8 +11,6 @@ struct KStat {
     var atime = Timespec(), mtime = Timespec(), ctime = Timespec()
 }
 
-/// Device number of the root RAM filesystem (an anonymous device, as tmpfs's 0:N).
-private let RAMFS_DEV: UInt32 = 0x15
 /// Device number of pipes' pipefs.
 private let PIPEFS_DEV: UInt32 = 0x0d
 
@@ -22,7 +20,7 @@ func inode_getattr(_ i: Inode) -> KStat {
         k.ino = i.ino; k.mode = i.mode; k.nlink = i.nlink; k.uid = i.uid; k.gid = i.gid
         k.rdev = i.rdev; k.size = Int64(i.isDir ? 4096 : (i.mode & S_IFMT == S_IFCHR ? 0 : i.size))
         k.blocks = (Int64(i.isReg || i.isLink ? i.capacity : 0) + 511) / 512
-        k.dev = RAMFS_DEV
+        k.dev = i.sbDev
         k.atime = i.atime; k.mtime = i.mtime; k.ctime = i.ctime
         return k
     }
@@ -174,7 +172,13 @@ func sys_getcwd(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         var end = PATH_MAX
         end -= 1; buf[end] = 0
         var d = pwd
-        while d !== root && d.parent !== d {
+        while d !== root {
+            if d.parent === d {
+                // A mounted root: continue from the directory it covers.
+                guard let mp = d.mountpoint else { break }
+                d = mp
+                continue
+            }
             let n = d.nameBytes
             if end - n.count - 1 < 0 { return Errno.ENAMETOOLONG.negated }
             end -= n.count

@@ -96,6 +96,8 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "arch_prctl",      x86_64: 158, generic: -1,  fn: sys_arch_prctl),
     SyscallEntry(name: "setrlimit",        x86_64: 160, generic: 164, fn: sys_setrlimit),
     SyscallEntry(name: "sync",             x86_64: 162, generic: 81,  fn: sys_sync),
+    SyscallEntry(name: "mount",            x86_64: 165, generic: 40,  fn: sys_mount),
+    SyscallEntry(name: "umount2",          x86_64: 166, generic: 39,  fn: sys_umount2),
     SyscallEntry(name: "reboot",          x86_64: 169, generic: 142, fn: sys_reboot),
     SyscallEntry(name: "gettid",          x86_64: 186, generic: 178, fn: sys_gettid),
     SyscallEntry(name: "tkill",           x86_64: 200, generic: 130, fn: sys_tkill),

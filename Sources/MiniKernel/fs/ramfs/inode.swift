@@ -33,6 +33,9 @@ let S_IFDIR: UInt32 = 0o040000
 let S_IFCHR: UInt32 = 0o020000
 let S_IFIFO: UInt32 = 0o010000
 
+/// The root filesystem's device number (an anonymous 0:N, as tmpfs's); mounts take the next ones.
+let ROOT_DEV: UInt32 = 0x15
+
 /// One lock for the whole tree, the reference counts and file data.
 let fs_lock = SpinLock(name: "ramfs_lock")
 /// Never take the last pages: the rest of the kernel needs them more.
@@ -64,6 +67,8 @@ final class Inode {
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
     var pageCacheSlots = 0
+    /// s_dev of the filesystem it belongs to (the root one, or a mounted tmpfs).
+    var sbDev: UInt32 = ROOT_DEV
 
     init(mode: UInt32) {
         self.mode = mode
@@ -93,6 +98,10 @@ final class Dentry {
     var count = 1
     /// d_unhashed(): removed from its directory.
     var unhashed = false
+    /// Mounts (fs/namespace.swift): the root of what is mounted on this
+    /// directory, and for a mounted root the directory it covers.
+    var mounted: Dentry? = nil
+    unowned(unsafe) var mountpoint: Dentry? = nil
 
     init(inode: Inode) {
         self.inode = inode
@@ -225,6 +234,7 @@ func ramfs_get_inode(_ mode: UInt32, rdev: UInt32 = 0) -> Inode? {
 /// ramfs_mknod(): a new inode named `name` in `dir`; -ENOSPC when full.
 func ramfs_mknod_locked(_ dir: Dentry, _ name: ByteString, _ mode: UInt32, rdev: UInt32 = 0, _ err: inout Errno) -> Dentry? {
     guard let inode = ramfs_get_inode(mode, rdev: rdev) else { err = .ENOSPC; return nil }
+    inode.sbDev = dir.inode.sbDev
     guard let d = d_add_locked(dir, name, inode) else {
         kfree_object(inode)
         nr_inodes.wrappingSubtract(1, ordering: .relaxed)
