@@ -80,7 +80,12 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     // deny_write_access(): nobody writes the image while it is read.
     let inode = file.inode
     fs_lock.withLock { inode.writeDenied += 1 }
-    let data = fs_lock.withLock { inode.bytes }
+    var owned = false
+    guard let data = fs_lock.withLock({ ramfs_contiguous_locked(inode, &owned) }) else {
+        fs_lock.withLock { inode.writeDenied -= 1 }
+        return Errno.ENOMEM.negated
+    }
+    defer { if owned { kfree(data.base.map { UnsafeMutableRawPointer(mutating: $0) }) } }
     if data.count >= 2 && data[0] == 35 && data[1] == 33 {         // "#!"
         let r = load_script(data, path, argv: argv, envp: envp, regs: regs, depth: depth)
         fs_lock.withLock { inode.writeDenied -= 1 }

@@ -272,7 +272,7 @@ func sys_fallocate(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let (end, o) = off.addingReportingOverflow(len)
     if o { return Errno.EFBIG.negated }
     return fs_lock.withLock {
-        guard ramfs_reserve_locked(i, Int(clamping: end)) else { return Errno.ENOSPC.negated }
+        guard ramfs_allocate_locked(i, Int(off), Int(clamping: end)) else { return Errno.ENOSPC.negated }
         if mode == 0 && Int(end) > i.size { return ramfs_truncate_locked(i, Int(end)) }
         return 0
     }

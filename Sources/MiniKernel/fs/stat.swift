@@ -19,7 +19,7 @@ func inode_getattr(_ i: Inode) -> KStat {
         var k = KStat()
         k.ino = i.ino; k.mode = i.mode; k.nlink = i.nlink; k.uid = i.uid; k.gid = i.gid
         k.rdev = i.rdev; k.size = Int64(i.isDir ? 4096 : (i.mode & S_IFMT == S_IFCHR ? 0 : i.size))
-        k.blocks = (Int64(i.isReg || i.isLink ? i.capacity : 0) + 511) / 512
+        k.blocks = Int64(i.nrPages) * 8 + Int64(i.isLink ? (i.capacity + 511) / 512 : 0)
         k.dev = i.sbDev
         k.atime = i.atime; k.mtime = i.mtime; k.ctime = i.ctime
         return k

@@ -104,6 +104,7 @@ func do_exit(_ code: Int32) -> Never {
         // with init's status (init_exit()).
         init_exit(tsk, code: tsk.signal.flags.contains(.groupExit) ? tsk.signal.groupExitCode : code)
     }
+    if groupDead { exit_itimers(tsk.signal) }            // the group's alarm() goes with it
     tsk.exitCode = code
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)

@@ -43,6 +43,7 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "dup2",             x86_64: 33,  generic: -1,  fn: sys_dup2),
     SyscallEntry(name: "pause",            x86_64: 34,  generic: -1,  fn: sys_pause),
     SyscallEntry(name: "nanosleep",       x86_64: 35,  generic: 101, fn: sys_nanosleep),
+    SyscallEntry(name: "alarm",            x86_64: 37,  generic: -1,  fn: sys_alarm),
     SyscallEntry(name: "getpid",          x86_64: 39,  generic: 172, fn: sys_getpid),
     SyscallEntry(name: "clone",           x86_64: 56,  generic: 220, fn: sys_clone),
     SyscallEntry(name: "fork",            x86_64: 57,  generic: -1,  fn: sys_fork),

@@ -107,6 +107,7 @@ func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMut
         let shared = fs_lock.withLock { () -> PhysAddr? in
             let inode = file.inode
             guard off < UInt64(inode.size), off + PAGE_SIZE <= vma.fileEnd || vma.fileEnd >= UInt64(inode.size) else { return nil }
+            if !ramfs_borrowed(inode) { return ramfs_share_page_locked(inode, Int(off / PAGE_SIZE)) }
             guard let frame = find_or_create_page_locked(inode, Int(off / PAGE_SIZE)) else { return nil }
             get_page(frame)
             return frame
@@ -121,9 +122,8 @@ func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMut
     fs_lock.withLock {
         let inode = file.inode
         let end = min(vma.fileEnd, UInt64(inode.size))
-        if off < end, let data = inode.data {
-            let n = Int(min(PAGE_SIZE, end - off))
-            page.pointer.copyMemory(from: UnsafeRawPointer(data + Int(off)), byteCount: n)
+        if off < end {
+            ramfs_copy_out_locked(inode, Int(off), page.pointer, Int(min(PAGE_SIZE, end - off)))
         }
     }
     pte.pointee = mk_pte(page, vma.flags, cow: false)

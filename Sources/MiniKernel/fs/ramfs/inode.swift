@@ -15,9 +15,10 @@
 // So an unlinked file stays readable through an open descriptor and goes
 // with the last close, and a removed working directory lingers until chdir.
 //
-// Regular file data is one kmalloc'd block that grows by doubling. Files
-// unpacked from the initramfs borrow their bytes from the archive (it stays
-// reserved) until their first write copies them (capacity 0 = borrowed).
+// Regular file data lives in pages (fs/ramfs/file.swift); files unpacked from
+// the initramfs borrow their bytes from the archive (it stays reserved) until
+// their first write copies them (capacity 0 = borrowed). A symbolic link's
+// target is one small kmalloc'd block.
 // Running out of memory is -ENOSPC, never a panic: nothing is allocated
 // when fewer than RAMFS_RESERVE_PAGES pages would remain free.
 
@@ -67,6 +68,10 @@ final class Inode {
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
     var pageCacheSlots = 0
+    /// A regular file's data once written: one frame per page (0: a hole, reads as zeros).
+    var pages: UnsafeMutablePointer<UInt64>? = nil
+    var pageSlots = 0
+    var nrPages = 0
     /// s_dev of the filesystem it belongs to (the root one, or a mounted tmpfs).
     var sbDev: UInt32 = ROOT_DEV
 
@@ -145,6 +150,8 @@ private func iput_locked(_ i: Inode) {
     i.count -= 1
     guard i.count == 0 else { return }
     truncate_inode_pages_locked(i)
+    ramfs_drop_pages_from_locked(i, 0)
+    kfree(i.pages.map { UnsafeMutableRawPointer($0) })
     if i.capacity > 0 { kfree(i.data) }
     kfree_object(i)
     nr_inodes.wrappingSubtract(1, ordering: .relaxed)
@@ -261,15 +268,14 @@ func ramfs_reserve_locked(_ i: Inode, _ size: Int) -> Bool {
     return true
 }
 
-/// vfs_truncate → simple_setattr: the new size; zeroes what it grows into.
+/// vfs_truncate → simple_setattr: the new size; what it grows into reads as zeros.
 func ramfs_truncate_locked(_ i: Inode, _ len: Int) -> Int {
-    truncate_inode_pages_locked(i)
-    if len > i.size {
-        guard ramfs_reserve_locked(i, len), let d = i.data else { return Errno.ENOSPC.negated }
-        (d + i.size).initializeMemory(as: UInt8.self, repeating: 0, count: len - i.size)
-    } else if i.capacity == 0 && len < i.size && len > 0 {
-        guard ramfs_reserve_locked(i, len + 1) else { return Errno.ENOSPC.negated }
+    if len == 0 && ramfs_borrowed(i) {
+        truncate_inode_pages_locked(i)
+        i.data = nil                     // nothing of the archive's bytes is kept
     }
+    guard ramfs_unborrow_locked(i) else { return Errno.ENOSPC.negated }
+    ramfs_drop_pages_from_locked(i, len)
     i.size = len
     let now = current_time()
     i.mtime = now
@@ -289,15 +295,18 @@ private func ramfs_read(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int
         let n = withUnsafeMutableBytes(of: &chunk) { raw -> Int in
             fs_lock.withLock { () -> Int in
                 let p = Int(pos) + done
-                guard p < inode.size, let d = inode.data else { return 0 }
+                guard p < inode.size else { return 0 }
                 let k = min(RW_CHUNK, count - done, inode.size - p)
-                raw.baseAddress!.copyMemory(from: UnsafeRawPointer(d + p), byteCount: k)
+                ramfs_copy_out_locked(inode, p, raw.baseAddress!, k)
                 return k
             }
         }
         if n == 0 { break }
         let ok = withUnsafeBytes(of: &chunk) { copy_to_user(buf + UInt64(done), $0.baseAddress!, n) }
-        if !ok { return done > 0 ? done : Errno.EFAULT.negated }
+        if !ok {
+            if done == 0 { return Errno.EFAULT.negated }
+            break
+        }
         done += n
     }
     pos += Int64(done)
@@ -316,11 +325,7 @@ private func ramfs_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout In
         let r = withUnsafeBytes(of: &chunk) { raw -> Int in
             fs_lock.withLock { () -> Int in
                 let p = Int(pos) + done
-                if p > inode.size || inode.capacity == 0 {
-                    if ramfs_truncate_locked(inode, max(p, inode.size)) < 0 { return Errno.ENOSPC.negated }
-                }
-                guard ramfs_reserve_locked(inode, p + n), let d = inode.data else { return Errno.ENOSPC.negated }
-                (d + p).copyMemory(from: raw.baseAddress!, byteCount: n)
+                guard ramfs_copy_in_locked(inode, p, raw.baseAddress!, n) else { return Errno.ENOSPC.negated }
                 if p + n > inode.size { inode.size = p + n }
                 let now = current_time()
                 inode.mtime = now
@@ -328,7 +333,10 @@ private func ramfs_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout In
                 return n
             }
         }
-        if r < 0 { return done > 0 ? done : r }
+        if r < 0 {
+            if done == 0 { return r }
+            break                        // a short write: what was written counts
+        }
         done += n
     }
     if done == 0 && count > 0 { return Errno.EFAULT.negated }

@@ -49,6 +49,7 @@ func run_timers() {
         wake_up_process(t)
     }
     timerLock.unlockIrqRestore(flags)
+    it_real_fn_all()          // alarm(): kernel/time/itimer.swift
 }
 
 /// Sleep until `deadline` (ns since boot) or a signal. Returns the time
