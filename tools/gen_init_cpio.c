@@ -12,6 +12,9 @@
  * output depends only on the arguments and the file contents.  The archive ends with the
  * TRAILER!!! entry.
  *
+ * DEST=->TARGET makes DEST a symbolic link to TARGET (mode 0120777, the target as its data),
+ * as Linux's "slink" lines do (busybox's applet links).
+ *
  * newc layout per entry: 110-byte ASCII header ("070701" + 13 fields of 8 hex digits), the
  * NUL-terminated name, zero padding so header+name is a multiple of 4, the data, zero padding
  * so the data is a multiple of 4.
@@ -180,7 +183,14 @@ static void add(const char *arg)
         die("'%s' is already a directory in the archive%s", dest, "");
 
     unsigned long size;
-    unsigned char *data = slurp(src, &size);
+    int is_link = strncmp(src, "->", 2) == 0 && src[2];
+    unsigned char *data;
+    if (is_link) {
+        size = strlen(src + 2);
+        data = (unsigned char *)strdup(src + 2);
+    } else {
+        data = slurp(src, &size);
+    }
 
     /* Parent directories, outermost first. */
     for (char *p = strchr(dest, '/'); p; p = strchr(p + 1, '/')) {
@@ -193,7 +203,7 @@ static void add(const char *arg)
         }
         *p = '/';
     }
-    emit_entry(dest, 0100755, 1, data, size, next_ino++);
+    emit_entry(dest, is_link ? 0120777 : 0100755, 1, data, size, next_ino++);
     files = push(files, &nfiles, dest);
     free(data);
     free(dest);

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include "lib.h"
+#include "fs.h"
 
 size_t strlen(const char *s)
 {
@@ -260,7 +261,9 @@ const char *errname(long ret)
         [ECHILD] = "ECHILD",   [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES",
         [EFAULT] = "EFAULT",   [EBUSY] = "EBUSY",   [EEXIST] = "EEXIST", [ENOTDIR] = "ENOTDIR",
         [EISDIR] = "EISDIR",   [EINVAL] = "EINVAL", [ENOSYS] = "ENOSYS",
-        [ETIMEDOUT] = "ETIMEDOUT",
+        [ETIMEDOUT] = "ETIMEDOUT", [ENXIO] = "ENXIO", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
+        [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE",
+        [ENAMETOOLONG] = "ENAMETOOLONG", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ENODEV] = "ENODEV",
     };
     /* The kernel-internal restart codes must never reach user space; name them if they do. */
     static const char *restart_names[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",

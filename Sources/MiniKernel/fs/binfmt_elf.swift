@@ -80,7 +80,7 @@ private func next_random() -> UInt64 {
 /// sizes), -EIO (segments beyond the end of the file), -ENOENT (a dynamic
 /// executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
 func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
-                     into image: inout ElfImage) -> Int {
+                     into image: inout ElfImage, backing: Dentry? = nil) -> Int {
     // The header, as load_elf_binary() checks it.
     guard file.count >= ELF64_EHDR_SIZE,
           file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,   // ELFMAG
@@ -128,7 +128,8 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
     if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
 
     guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
-    let r = elf_map_segments(mm, file, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack)
+    let r = elf_map_segments(mm, file, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack,
+                             backing: backing)
     if r.err != 0 {
         mmput(mm)
         return r.err
@@ -146,7 +147,8 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
 /// Maps and fills the PT_LOAD segments, sets the code/data/brk fields and
 /// makes the stack area. Returns the load bias, or err = -errno.
 private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, type: UInt16,
-                              lo: UInt64, hi: UInt64, maxAlign: UInt64, execStack: Bool) -> (bias: UInt64, err: Int) {
+                              lo: UInt64, hi: UInt64, maxAlign: UInt64, execStack: Bool,
+                              backing: Dentry?) -> (bias: UInt64, err: Int) {
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
     var bias: UInt64 = 0
@@ -175,8 +177,13 @@ private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _
         let fileStart = page_align_down(ph.offset)
         let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
                                            : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
+        // From the filesystem, pages come in on first touch (mm/filemap.swift);
+        // an image in memory only (the self-tests) is copied now.
+        if let backing, ph.filesz > 0, let vma = find_vma(mm, mapStart), vma.start == mapStart, vma.end == mapEnd {
+            vma_set_file(vma, backing, pgoff: fileStart, fileEnd: fileEnd)
+        }
         var va = mapStart
-        while va < mapEnd {
+        while va < mapEnd && !(backing != nil && ph.filesz > 0 && find_vma(mm, mapStart)?.file != nil) {
             let fo = fileStart + (va - mapStart)
             if ph.filesz > 0 && fo < fileEnd {
                 guard let frame = __get_page_for_write(mm, va), let src = image.base else { return (0, Errno.ENOMEM.negated) }

@@ -22,31 +22,33 @@ import Synchronization
 
 let PATH_MAX = 4096
 
-/// Resolve `path` in the initramfs the way path walking fails in Linux:
-/// a missing file is ENOENT, a file used as a directory ENOTDIR, and a
-/// directory (or anything but a regular file) EACCES.
-func lookup_exec_file(_ path: ByteString, _ error: inout Errno) -> RootfsEntry? {
-    if path.isEmpty { error = .ENOENT; return nil }
-    // Every proper prefix must be a directory.
-    for i in 1..<max(1, path.count) where path[i] == 47 {
-        if let e = rootfs.lookup(path.slice(0, i)), !e.isDirectory { error = .ENOTDIR; return nil }
-    }
-    guard let e = rootfs.lookup(path) else {
-        // "/" is the root directory even though the archive has no entry for it.
-        var onlySlashes = true
-        for i in 0..<path.count where path[i] != 47 { onlySlashes = false }
-        error = onlySlashes ? .EACCES : .ENOENT
+/// do_open_execat(): the program's dentry, referenced. Path walking fails as
+/// always (-ENOENT, -ENOTDIR, -ELOOP, ...); anything but a regular file with
+/// an execute bit is -EACCES (we are root: any x bit will do).
+func open_exec(_ path: ByteString, _ err: inout Int) -> Dentry? {
+    guard let d = kern_path_at(UInt64(bitPattern: Int64(AT_FDCWD)), path, follow: true, &err) else { return nil }
+    if !d.inode.isReg || d.inode.mode & 0o111 == 0 {
+        fs_lock.withLock { dput_locked(d) }
+        err = Errno.EACCES.negated
         return nil
     }
-    guard e.isRegular else { error = .EACCES; return nil }
-    return e
+    return d
+}
+
+/// lookup_exec_file(): whether `path` could be exec'd (kernel_init's test for rdinit=).
+func lookup_exec_file(_ path: ByteString, _ error: inout Errno) -> Bool {
+    var err = 0
+    guard let d = open_exec(path, &err) else { error = Errno(rawValue: -err) ?? .ENOENT; return false }
+    fs_lock.withLock { dput_locked(d) }
+    return true
 }
 
 /// do_execveat_common() for a path already in kernel memory.
 func do_execve(_ path: ByteString, argvAddr: UInt64, envpAddr: UInt64,
                regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    var err = Errno.ENOENT
-    guard let file = lookup_exec_file(path, &err) else { return err.negated }
+    var err = 0
+    guard let file = open_exec(path, &err) else { return err }
+    defer { fs_lock.withLock { dput_locked(file) } }
     // Linux's order: count both vectors, then copy envp's strings, then argv's.
     let argc = count_user_vector(argvAddr)
     if argc < 0 { return argc }
@@ -66,16 +68,32 @@ func do_execve(_ path: ByteString, argvAddr: UInt64, envpAddr: UInt64,
 
 /// kernel_execve(): exec from the kernel (init), with kernel-side strings.
 func kernel_execve(_ path: ByteString, argv: ArgBuffer, envp: ArgBuffer, regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    var err = Errno.ENOENT
-    guard let file = lookup_exec_file(path, &err) else { return err.negated }
+    var err = 0
+    guard let file = open_exec(path, &err) else { return err }
+    defer { fs_lock.withLock { dput_locked(file) } }
     return bprm_execve(file, path, argv: argv, envp: envp, regs: regs)
 }
 
 /// bprm_execve(): build the new image; past success there is no way back.
-func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp: ArgBuffer,
-                 regs: UnsafeMutablePointer<PtRegs>) -> Int {
+func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgBuffer,
+                 regs: UnsafeMutablePointer<PtRegs>, depth: Int = 0) -> Int {
+    // deny_write_access(): nobody writes the image while it is read.
+    let inode = file.inode
+    fs_lock.withLock { inode.writeDenied += 1 }
+    var owned = false
+    guard let data = fs_lock.withLock({ ramfs_contiguous_locked(inode, &owned) }) else {
+        fs_lock.withLock { inode.writeDenied -= 1 }
+        return Errno.ENOMEM.negated
+    }
+    defer { if owned { kfree(data.base.map { UnsafeMutableRawPointer(mutating: $0) }) } }
+    if data.count >= 2 && data[0] == 35 && data[1] == 33 {         // "#!"
+        let r = load_script(data, path, argv: argv, envp: envp, regs: regs, depth: depth)
+        fs_lock.withLock { inode.writeDenied -= 1 }
+        return r
+    }
     var image = ElfImage()
-    let r = load_elf_binary(file.data, argv: argv, envp: envp, execfn: path, into: &image)
+    let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image, backing: file)
+    fs_lock.withLock { inode.writeDenied -= 1 }
     if r < 0 { return r }
     guard let newMM = image.mm else { return Errno.ENOMEM.negated }
 
@@ -89,7 +107,13 @@ func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp:
         mmput(newMM)
         return dt
     }
+    if unshare_files(me) < 0 {
+        mmput(newMM)
+        return Errno.ENOMEM.negated
+    }
     exec_mm_release(me)
+    fs_lock.withLock { dget_locked(file) }
+    newMM.exeFile = file                      // set_mm_exe_file()
     let old = me.mm
     me.mm = newMM
     switch_mm(newMM)
@@ -98,6 +122,7 @@ func bprm_execve(_ file: RootfsEntry, _ path: ByteString, argv: ArgBuffer, envp:
     me.flags.remove(.forkNoExec)
     unshare_sighand(me)
     flush_signal_handlers(me)
+    if let files = me.files { do_close_on_exec(files) }
     start_thread(regs, ip: image.entry, sp: image.sp)
     trace_sched_process_exec(me)
     return 0

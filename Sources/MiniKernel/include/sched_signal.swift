@@ -56,6 +56,8 @@ final class SignalStruct {
     var stime: UInt64 = 0
     var cutime: UInt64 = 0
     var cstime: UInt64 = 0
+    /// Resource limits (signal->rlim), kernel/resource.swift.
+    var rlim = RLimits()
     /// Tasks pointing at this struct; the last put frees it. Atomic: the
     /// last puts of a group may run on different CPUs.
     let usage = Atomic<Int>(1)

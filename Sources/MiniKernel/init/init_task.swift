@@ -35,9 +35,11 @@ func fork_idle(cpu: Int, stackBase: UInt64, stackTop: UInt64) -> Task {
 
 /// What the leak check compares against: taken when init is created.
 struct LeakBaseline {
-    var tasks = 0, pids = 0, frames = 0, objects = 0
+    var tasks = 0, pids = 0, frames = 0, objects = 0, files = 0, inodes = 0, pipes = 0
     static func now() -> LeakBaseline {
-        LeakBaseline(tasks: nr_tasks.load(ordering: .relaxed), pids: nr_pids_in_use(), frames: nr_free_pages(), objects: kmalloc_active_objects())
+        LeakBaseline(tasks: nr_tasks.load(ordering: .relaxed), pids: nr_pids_in_use(), frames: nr_free_pages(),
+                     objects: kmalloc_active_objects(), files: nr_files.load(ordering: .relaxed),
+                     inodes: nr_inodes.load(ordering: .relaxed), pipes: nr_pipes.load(ordering: .relaxed))
     }
 }
 var leakBaseline = LeakBaseline()
@@ -72,8 +74,10 @@ private func create_init_task(parent: Task) -> Task? {
     // The baseline counts init's task and pid (still there when it exits)
     // but not what init will hold and drop: files, fs, its programs' memory.
     leakBaseline = LeakBaseline.now()
-    t.files = FilesStruct()
-    t.fs = FsStruct()
+    let files = FilesStruct()
+    console_on_rootfs(files)
+    t.files = files
+    t.fs = init_fs_struct()
     // A user-mode frame for kernel_init() to fill in.
     var regs = PtRegs()
     regs.cs = UInt64(__USER_CS)
@@ -98,7 +102,7 @@ func kernel_init(_ regs: UnsafeMutablePointer<PtRegs>) {
     initExecDone = true
     let rdinit = kernel_params.rdinitPath.isEmpty ? staticBytes("/init") : kernel_params.rdinitPath
     var err = Errno.ENOENT
-    if lookup_exec_file(rdinit, &err) != nil {
+    if lookup_exec_file(rdinit, &err) {
         let r = run_init_process(rdinit, regs)
         if r == 0 { return }
         pr_err("Failed to execute \(rdinit) (error \(r))")
@@ -139,6 +143,7 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         exit_mm(tsk)
         exit_files(tsk)
         exit_fs(tsk)
+        task_work_run()
         // Reap whatever zombies init left, so that only init itself remains.
         var dead = DeadList()
         tasklistLock.withLock {
@@ -152,9 +157,10 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         // wait4 already answered ECHILD for), or be switching away from tasks
         // that just died (finish_task_switch drops their last reference).
         wait_for_dying_tasks()
+        drop_pagecache()         // cached file pages are reclaimable, not leaked
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
-        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects)")
+        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes)")
     }
     printk_unlocked("Kernel panic - not syncing: Attempted to kill init! exitcode=0x\(hex: UInt32(bitPattern: code), width: 8)")
     let status = code & 0x7f == 0 ? QemuExitCode.initExited(Int((code >> 8) & 0xff)) : .initKilled

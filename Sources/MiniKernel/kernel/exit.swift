@@ -109,11 +109,13 @@ func do_exit(_ code: Int32) -> Never {
     // last time (finish_task_switch). Counted before exit_notify() can make
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
+    if groupDead { exit_itimers(tsk.signal) }            // the group's alarm() goes with it
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)
     trace_do_exit_step(tsk, "exit_mm")
     exit_files(tsk)
     exit_fs(tsk)
+    exit_task_work(tsk)                                  // the files' final fput()s
     trace_do_exit_step(tsk, "exit_files+exit_fs")
     exit_thread(tsk)
     exit_notify(tsk, groupDead: groupDead)
@@ -187,7 +189,7 @@ func mm_release(_ tsk: Task) {
 func exit_files(_ tsk: Task) {
     guard let f = tsk.files else { return }
     tsk.files = nil
-    put_files_struct(f)
+    trace_exit_files(tsk, closed: put_files_struct(f))
 }
 
 func exit_fs(_ tsk: Task) {

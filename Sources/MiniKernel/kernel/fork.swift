@@ -98,6 +98,7 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         sig.pgrp = parentTask.signal.pgrp
         sig.session = parentTask.signal.session
         sig.hasChildSubreaper = parentTask.signal.hasChildSubreaper || parentTask.signal.isChildSubreaper
+        sig.rlim = parentTask.signal.rlim
     }
     if f.contains(.sighand) {
         sh = parentTask.sighand
@@ -125,10 +126,13 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
 
     // copy_files / copy_fs.
     if let files = parentTask.files {
-        if f.contains(.files) { files.count.add(1, ordering: .relaxed); p.files = files } else { p.files = dup_fd(files) }
+        if f.contains(.files) { files.count.add(1, ordering: .relaxed); p.files = files } else {
+            guard let copy = dup_fd(files) else { abort_fork(p); error = .ENOMEM; return nil }
+            p.files = copy
+        }
     }
     if let fs = parentTask.fs {
-        if f.contains(.fs) { fs.users.add(1, ordering: .relaxed); p.fs = fs } else { p.fs = FsStruct() }
+        if f.contains(.fs) { fs.users.add(1, ordering: .relaxed); p.fs = fs } else { p.fs = copy_fs_struct(fs) }
     }
 
     // copy_mm: share the address space (CLONE_VM: vfork, threads) or copy it.

@@ -29,21 +29,48 @@ struct KernelParams {
 
 var kernel_params = KernelParams()
 
-/// Calls `body(name, value)` for each word of `line`; value is empty for bare words.
+@inline(__always) private func isspace(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
+
+/// next_arg() (lib/cmdline.c via kernel/params.c): the word starting at `i`
+/// (after spaces), split at its first "=" into a name and a value; double
+/// quotes group spaces into the word and are dropped around a value or a
+/// whole word (`init="/bin/sh -c"`, `"a b"`). `hasValue` is false for a bare
+/// word. Advances `i` past the word.
+func next_arg(_ line: ByteString, _ i: inout Int) -> (param: ByteString, value: ByteString, hasValue: Bool)? {
+    while i < line.count && isspace(line[i]) { i += 1 }
+    guard i < line.count else { return nil }
+    var s = i
+    var inQuote = false, quoted = false
+    if line[s] == 34 { s += 1; inQuote = true; quoted = true }
+    var j = s
+    var equals = -1
+    while j < line.count {
+        let c = line[j]
+        if isspace(c) && !inQuote { break }
+        if equals < 0 && c == 61 { equals = j }
+        if c == 34 { inQuote.toggle() }
+        j += 1
+    }
+    i = j < line.count ? j + 1 : j
+    let endQuote = quoted && j > s && line[j - 1] == 34
+    if equals < 0 {
+        return (line.slice(s, endQuote ? j - 1 : j), .empty, false)
+    }
+    var vs = equals + 1, ve = j
+    if vs < ve && line[vs] == 34 {
+        vs += 1
+        if line[j - 1] == 34 { ve = j - 1 }
+    }
+    if endQuote { ve = min(ve, j - 1) }
+    return (line.slice(s, equals), line.slice(vs, max(vs, ve)), true)
+}
+
+/// parse_args(): `body(name, value)` for each word before "--" (value empty for bare words).
 func parse_args(_ line: ByteString, _ body: (ByteString, ByteString) -> Void) {
     var i = 0
-    while i < line.count {
-        while i < line.count && line[i] == 32 { i += 1 }
-        let start = i
-        while i < line.count && line[i] != 32 { i += 1 }
-        if i > start {
-            let word = line.slice(start, i)
-            if let eq = word.firstIndex(of: 61) {       // "="
-                body(word.slice(0, eq), word.slice(eq + 1, word.count))
-            } else {
-                body(word, .empty)
-            }
-        }
+    while let (param, value, hasValue) = next_arg(line, &i) {
+        if !hasValue && param.equals("--") { return }
+        body(param, value)
     }
 }
 
@@ -77,24 +104,25 @@ private func isKernelParam(_ name: ByteString) -> Bool {
     return name.firstIndex(of: 46) != nil
 }
 
-/// Linux's rule for init's arguments: every word after "--" is an argument;
-/// before it, unknown bare words are arguments and unknown name=value words
-/// are environment variables.
+/// Linux's rule for init's arguments: every word after "--" is an argument
+/// (set_init_arg); before it, unknown bare words are arguments and unknown
+/// name=value words environment variables (unknown_bootoption). A quoted
+/// value comes without its quotes (repair_env_string): `a="b c"` is `a=b c`.
 func init_arguments(_ line: ByteString, _ body: (ByteString, Bool) -> Void) {
     var afterDashes = false
     var i = 0
-    while i < line.count {
-        while i < line.count && line[i] == 32 { i += 1 }
-        let start = i
-        while i < line.count && line[i] != 32 { i += 1 }
-        guard i > start else { continue }
-        let word = line.slice(start, i)
-        if afterDashes { body(word, false); continue }
-        if word.equals("--") { afterDashes = true; continue }
-        if let eq = word.firstIndex(of: 61) {
-            if !isKernelParam(word.slice(0, eq)) { body(word, true) }
-        } else if !isKernelParam(word) {
-            body(word, false)
-        }
+    while let (param, value, hasValue) = next_arg(line, &i) {
+        if !afterDashes && !hasValue && param.equals("--") { afterDashes = true; continue }
+        if !afterDashes && isKernelParam(param) { continue }
+        if !hasValue { body(param, false); continue }
+        // param=value, rebuilt in one piece.
+        let n = param.count + 1 + value.count
+        guard let mem = kmalloc(n) else { continue }
+        let b = mem.assumingMemoryBound(to: UInt8.self)
+        for k in 0..<param.count { b[k] = param[k] }
+        b[param.count] = 61
+        for k in 0..<value.count { b[param.count + 1 + k] = value[k] }
+        body(ByteString(UnsafePointer(b), count: n), !afterDashes)
+        kfree(mem)
     }
 }

@@ -126,7 +126,10 @@ func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bo
     let va = page_align_down(address)
     guard let pte = pte_offset(mm, va, create: true) else { return false }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
     let e = pte.pointee
-    guard let frame = pte_frame(e) else { return do_anonymous_page(mm, vma, pte) != nil }
+    guard let frame = pte_frame(e) else {
+        if vma.file != nil { return filemap_fault(mm, vma, va, pte, write: write) }
+        return do_anonymous_page(mm, vma, pte) != nil
+    }
     if write && e & PTEFlags.writable.rawValue == 0 {
         return do_wp_page(mm, vma, va, pte, frame)
     }
@@ -324,6 +327,7 @@ func copy_page_range(dst: MMStruct, src: MMStruct, _ vma: VMArea) -> Bool {
 /// half-built is released). The child has one user.
 func dup_mm(_ old: MMStruct) -> MMStruct? {
     guard let mm = mm_alloc() else { return nil }
+    if let exe = old.exeFile { fs_lock.withLock { dget_locked(exe) }; mm.exeFile = exe }
     old.mmapLock.lock()
     mm.mmapBase = old.mmapBase
     mm.startCode = old.startCode; mm.endCode = old.endCode
@@ -337,6 +341,7 @@ func dup_mm(_ old: MMStruct) -> MMStruct? {
     var v = old.mmap
     while let vma = v, ok {
         let copy = VMArea(start: vma.start, end: vma.end, flags: vma.flags)
+        vma_copy_file(vma, copy, delta: 0)
         if let t = tail { t.next = copy } else { mm.mmap = copy }
         tail = copy
         mm.mapCount += 1

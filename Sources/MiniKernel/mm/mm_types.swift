@@ -49,6 +49,11 @@ final class VMArea {
     var flags: VMFlags
     /// The next area up in the address space, or nil.
     var next: VMArea?
+    /// vm_file and vm_pgoff: the file its missing pages are read from (mm/filemap.swift),
+    /// the file offset of `start`, and where the file's bytes end for this area.
+    var file: Dentry? = nil
+    var pgoff: UInt64 = 0
+    var fileEnd: UInt64 = 0
 
     init(start: UInt64, end: UInt64, flags: VMFlags) {
         self.start = start
@@ -71,6 +76,8 @@ final class MMStruct {
     var mapCount = 0
     /// Users of the address space (tasks sharing it, plus temporary holds).
     let mmUsers = Atomic<Int>(1)
+    /// mm->exe_file: the program this address space was exec'd from (/proc/self/exe).
+    var exeFile: Dentry? = nil
     let mmapLock = SpinLock(name: "mmap_lock")
     /// mm_cpumask(): the CPUs that have this address space loaded in CR3,
     /// and so may hold its translations in their TLBs (arch/x86_64/mm/tlb.swift).

@@ -62,7 +62,10 @@ func mmget(_ mm: MMStruct) {
 func mmput(_ mm: MMStruct) {
     let left = mm.mmUsers.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
     BUG_ON(left < 0, "mmput: mm_users underflow")
-    if left == 0 { exit_mmap(mm) }
+    if left == 0 {
+        if let exe = mm.exeFile { mm.exeFile = nil; fs_lock.withLock { dput_locked(exe) } }
+        exit_mmap(mm)
+    }
 }
 
 /// How many mms were freed with inconsistent counters (check_mm()); the
@@ -80,6 +83,7 @@ func exit_mmap(_ mm: MMStruct) {
     while let vma = v {
         v = vma.next
         unmap_page_range(mm, vma.start, vma.end)
+        vma_put_file(vma)
         kfree_object(vma)
     }
     mm.mapCount = 0
@@ -138,6 +142,7 @@ private func insert_vma(_ mm: MMStruct, _ new: VMArea) {
 /// split_vma(): cut `vma` at `addr`; the new upper part follows it on the list.
 private func split_vma(_ mm: MMStruct, _ vma: VMArea, at addr: UInt64) {
     let upper = VMArea(start: addr, end: vma.end, flags: vma.flags)
+    vma_copy_file(vma, upper, delta: addr - vma.start)
     upper.next = vma.next
     vma.next = upper
     vma.end = addr
@@ -145,7 +150,7 @@ private func split_vma(_ mm: MMStruct, _ vma: VMArea, at addr: UInt64) {
 }
 
 private func can_merge(_ a: VMArea, _ b: VMArea) -> Bool {
-    a.end == b.start && a.flags == b.flags && !a.isShared
+    a.end == b.start && a.flags == b.flags && !a.isShared && a.file == nil && b.file == nil
 }
 
 /// vma_merge() for the areas around [start, end): joins touching private
@@ -347,6 +352,7 @@ func __do_munmap(_ mm: MMStruct, _ start: UInt64, _ lenIn: UInt64) -> Int {
         if let p = prev { p.next = next } else { mm.mmap = next }
         mm.mapCount -= 1
         unmap_page_range(mm, vma.start, vma.end)
+        vma_put_file(vma)
         kfree_object(vma)
         v = next
     }
@@ -501,9 +507,8 @@ func mm_of_current() -> MMStruct? { ktest_current_mm ?? current_mm() }
 /// mmap(addr, len, prot, flags, fd, off) — x86-64 sys_mmap → ksys_mmap_pgoff.
 func sys_mmap(_ addr: UInt64, _ len: UInt64, _ prot: UInt64, _ flags: UInt64, _ fd: UInt64, _ off: UInt64) -> Int {
     if off & (PAGE_SIZE - 1) != 0 { return Errno.EINVAL.negated }
-    // No file can be mapped: every descriptor is "not found" for mmap.
-    if flags & MAP_ANONYMOUS == 0 { return Errno.EBADF.negated }
     guard let mm = mm_of_current() else { return Errno.ENOMEM.negated }
+    if flags & MAP_ANONYMOUS == 0 { return do_mmap_file(mm, addr, len, prot, flags, fd, off) }
     return do_mmap(mm, addr, len, prot, flags)
 }
 

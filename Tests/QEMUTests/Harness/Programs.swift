@@ -133,9 +133,9 @@ func runNative(_ name: String, args: [String] = [], timeout: Double = 120) async
     let cwd = try TempDir.make("native-\(name)")
     defer { TempDir.remove(cwd) }
 
-    // Through run_clean: natively too, the program starts with fds 0-2 only.
+    // Through run_as_init: natively too, the program starts with fds 0-2 only and default signals.
     let r = try await Subprocess.run(
-        Repo.runClean,
+        Repo.runAsInit,
         arguments: [binary.path] + args,
         environment: ["HOME": "/", "TERM": "linux"],
         currentDirectory: cwd,

@@ -33,8 +33,8 @@ enum Repo {
 
     /// Host tool writing cpio `newc` archives: `gen_init_cpio OUT DEST=SRC...`.
     static var genInitCpio: URL { buildDir.appendingPathComponent("host/gen_init_cpio") }
-    /// Host tool: `run_clean PROGRAM ARGS...` execs PROGRAM with fds 0-2 only.
-    static var runClean: URL { buildDir.appendingPathComponent("host/run_clean") }
+    /// Host tool: `run_as_init PROGRAM ARGS...` execs PROGRAM as init starts (fds 0-2, default signals).
+    static var runAsInit: URL { buildDir.appendingPathComponent("host/run_as_init") }
 
     /// Directory of the static user programs, one file per `Userland/*.c`.
     static var userlandDir: URL { buildDir.appendingPathComponent("userland") }

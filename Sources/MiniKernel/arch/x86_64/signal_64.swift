@@ -95,6 +95,7 @@ func arch_do_signal_or_restart(_ regs: UnsafeMutablePointer<PtRegs>) {
         return
     }
     syscall_restart_fixup(regs, handler: nil)
+    restore_saved_sigmask()
 }
 
 /// handle_signal(): build the frame; the handler runs with its mask.
@@ -109,6 +110,7 @@ private func handle_signal(_ ksig: inout KSignal, _ regs: UnsafeMutablePointer<P
     mask.bits |= ksig.action.mask.bits
     if ksig.action.flags & SA_NODEFER == 0 { mask.insert(ksig.sig) }
     set_current_blocked(mask)
+    t.savedSigmask = nil       // it is in the frame now: sigreturn restores it
 }
 
 private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs>) -> Bool {
@@ -138,7 +140,7 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     sc.rip = r.rip; sc.eflags = r.rflags
     sc.cs = UInt16(truncatingIfNeeded: r.cs); sc.ss = UInt16(truncatingIfNeeded: r.ss)
     sc.trapno = ksig.info.isFault ? 14 : 0
-    sc.oldmask = t.blocked.bits
+    sc.oldmask = (t.savedSigmask ?? t.blocked).bits
     sc.cr2 = ksig.info.isFault ? ksig.info.addr : 0
     sc.fpstate = fpAddr
 
@@ -146,9 +148,10 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     head[0] = ksig.action.flags & SA_RESTORER != 0 ? ksig.action.restorer : 0
     head[1] = 0x2          // UC_FP_XSTATE is not claimed; UC_SIGCONTEXT_SS
     head[4] = 2            // uc_stack.ss_flags = SS_DISABLE
+    let mask = (t.savedSigmask ?? t.blocked).bits     // sigmask_to_save()
     guard copy_to_user(sp, from: head),
           copy_to_user(sp + UInt64(MCONTEXT_OFF), from: sc),
-          put_user(t.blocked.bits, sp + UInt64(SIGMASK_OFF)),
+          put_user(mask, sp + UInt64(SIGMASK_OFF)),
           copy_to_user(sp + UInt64(INFO_OFF), from: siginfoBytes(ksig.info)) else {
         return false
     }

@@ -17,6 +17,7 @@ import CShim
 func exit_to_user_mode(_ regs: UnsafeMutablePointer<PtRegs>) {
     let t = current
     while true {
+        if t.taskWorks != nil { task_work_run(); continue }
         if t.needResched { schedule(); continue }
         if signal_pending(t) { arch_do_signal_or_restart(regs); continue }
         if regs.pointee.vector == SYSCALL_VECTOR {

@@ -85,6 +85,9 @@ final class Task {
     var mm: MMStruct? = nil
     var files: FilesStruct? = nil
     var fs: FsStruct? = nil
+    /// task_works: files whose final __fput() waits for the way out (kernel/task_work.swift).
+    var taskWorks: File? = nil
+    var taskWorkExited = false
 
     // Signals sent to this thread only, and those it blocks.
     var pending = SigPending()

@@ -49,6 +49,7 @@ func run_timers() {
         wake_up_process(t)
     }
     timerLock.unlockIrqRestore(flags)
+    it_real_fn_all()          // alarm(): kernel/time/itimer.swift
 }
 
 /// Sleep until `deadline` (ns since boot) or a signal. Returns the time
@@ -126,4 +127,15 @@ func sys_clock_gettime(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     }
     let ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
     return copy_to_user(regs.arg1, from: ts) ? 0 : Errno.EFAULT.negated
+}
+
+/// Arm (deadline != 0) or cancel this task's wake-up timer, for sleeps that
+/// also wait on a queue (poll, sigtimedwait): the caller sets its state,
+/// arms, schedules once, then cancels.
+func hrtimer_arm_current(_ deadline: UInt64) {
+    let t = current
+    timerLock.withLock {
+        timerDel(t)
+        if deadline != 0 { t.wakeAt = deadline; timerAdd(t) }
+    }
 }

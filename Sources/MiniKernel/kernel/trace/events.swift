@@ -56,6 +56,12 @@ func trace_do_exit_step(_ t: Task, _ step: StaticString) {
     printk_always("\(tracePrefix(t)) do_exit: \(step) state=\(hex: t.state.rawValue, width: 4) exit_state=\(exitStateName(t.exitState)) flags=\(hex: t.flags.rawValue, width: 8)\(t.flags.contains(.exiting) ? " PF_EXITING" : "")")
 }
 
+/// exit_files(): how many files the task's put_files_struct() closed (0 when the table is still shared).
+func trace_exit_files(_ t: Task, closed: Int) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) do_exit: exit_files closed=\(closed)")
+}
+
 func exitStateName(_ s: ExitState) -> StaticString {
     switch s {
     case .none: return "0"

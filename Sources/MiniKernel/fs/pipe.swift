@@ -1,0 +1,240 @@
+// Pipes. Linux: fs/pipe.c.
+//
+// A pipe is a ring of PIPE_DEF_BUFFERS (16) pages, 64 KiB, shared by a read
+// end and a write end (two Files). head and tail count bytes ever written
+// and read; a page is allocated when the writer first reaches it and freed
+// once the reader has left it, so an idle pipe holds at most one page.
+//
+// The rules user space sees, all Linux's:
+//   - a read returns what is there (up to the count); on an empty pipe it
+//     sleeps, or is -EAGAIN with O_NONBLOCK, or returns 0 (end of file) once
+//     no writer is left — including when the last writer's process exited:
+//     exit_files() → fput() → task_work → pipe_release() wakes the reader;
+//   - a write of at most PIPE_BUF (4096) bytes is atomic: it waits until it
+//     fits whole, never interleaving with another writer's bytes; a larger
+//     one may be split;
+//   - writing with no reader left raises SIGPIPE and fails with -EPIPE;
+//   - a signal ends a sleep: -ERESTARTSYS if nothing moved yet.
+// One wait queue serves both directions (Linux has rd_wait and wr_wait): a
+// woken task re-tests its own condition. Bytes cross the user boundary
+// through a kernel page with the pipe unlocked, so a fault never happens
+// under the spinlock.
+
+import CShim
+import Synchronization
+
+let PIPE_BUF = 4096
+let PIPE_DEF_BUFFERS = 16
+let PIPE_SIZE = PIPE_DEF_BUFFERS * 4096
+
+let POLLIN: UInt32 = 0x001, POLLPRI: UInt32 = 0x002, POLLOUT: UInt32 = 0x004, POLLERR: UInt32 = 0x008
+let POLLHUP: UInt32 = 0x010, POLLNVAL: UInt32 = 0x020, POLLRDNORM: UInt32 = 0x040, POLLWRNORM: UInt32 = 0x100
+
+/// Pipes in existence (leakcheck's `pipes`).
+let nr_pipes = Atomic<Int>(0)
+private var next_pipe_ino: UInt64 = 1_000_000
+
+final class PipeInodeInfo {
+    let lock = SpinLock(name: "pipe->mutex")
+    let wait = WaitQueueHead()
+    var pages = InlineArray<16, UInt64>(repeating: 0)
+    var head = 0
+    var tail = 0
+    var readers = 0
+    var writers = 0
+    let ino: UInt64
+    let ctime: Timespec
+    init() {
+        ino = next_pipe_ino
+        next_pipe_ino += 1
+        ctime = current_time()
+        nr_pipes.wrappingAdd(1, ordering: .relaxed)
+    }
+}
+
+/// Bytes a writer may add now: the pages from the reader's page on, 16 of
+/// them (Linux's 16 pipe_buffer slots; a slot the reader is still in is not free).
+private func pipe_room(_ p: PipeInodeInfo) -> Int { (p.tail / 4096 + PIPE_DEF_BUFFERS) * 4096 - p.head }
+
+private func pipe_wake(_ p: PipeInodeInfo) {
+    wake_up_all(p.wait)
+    poll_wake_all()
+}
+
+/// Pages the reader has passed go back. p.lock held.
+private func pipe_free_consumed(_ p: PipeInodeInfo, _ oldTail: Int) {
+    var page = oldTail / 4096
+    while page < p.tail / 4096 {
+        let slot = page % PIPE_DEF_BUFFERS
+        if p.pages[slot] != 0 {
+            free_pages(__pa(p.pages[slot]), order: 0)
+            p.pages[slot] = 0
+        }
+        page += 1
+    }
+}
+
+private func pipe_read(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int64) -> Int {
+    guard let p = f.pipe else { return Errno.EBADF.negated }
+    guard let bounce = kmalloc(4096) else { return Errno.ENOMEM.negated }
+    defer { kfree(bounce) }
+    var ret = 0
+    while true {
+        let flags = p.lock.lockIrqSave()
+        let avail = p.head - p.tail
+        if avail > 0 {
+            let n = min(avail, count - ret, 4096 - p.tail % 4096)
+            let src = p.pages[(p.tail / 4096) % PIPE_DEF_BUFFERS] + UInt64(p.tail % 4096)
+            bounce.copyMemory(from: UnsafeRawPointer(bitPattern: UInt(src))!, byteCount: n)
+            let oldTail = p.tail
+            p.tail += n
+            pipe_free_consumed(p, oldTail)
+            p.lock.unlockIrqRestore(flags)
+            pipe_wake(p)
+            guard copy_to_user(buf + UInt64(ret), UnsafeRawPointer(bounce), n) else {
+                return ret > 0 ? ret : Errno.EFAULT.negated
+            }
+            ret += n
+            if ret == count { return ret }
+            continue
+        }
+        let writers = p.writers
+        p.lock.unlockIrqRestore(flags)
+        if ret > 0 { return ret }
+        if writers == 0 { return 0 }
+        if f.flags & O_NONBLOCK != 0 { return Errno.EAGAIN.negated }
+        if wait_event(p.wait, state: .interruptible, { p.head != p.tail || p.writers == 0 }) == .interrupted {
+            return Errno.ERESTARTSYS.negated
+        }
+    }
+}
+
+/// send_sig(SIGPIPE, current, 0).
+private func send_sigpipe() {
+    siglock.withLock { send_signal_locked(SIGPIPE, info_user(SIGPIPE), to: current, group: false) }
+}
+
+private func pipe_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int64) -> Int {
+    guard let p = f.pipe else { return Errno.EBADF.negated }
+    guard let bounce = kmalloc(4096) else { return Errno.ENOMEM.negated }
+    defer { kfree(bounce) }
+    let atomic = count <= PIPE_BUF
+    var ret = 0
+    if p.lock.withLock({ p.readers }) == 0 { send_sigpipe(); return Errno.EPIPE.negated }
+    while ret < count {
+        let chunk = min(4096, count - ret)
+        guard copy_from_user(bounce, buf + UInt64(ret), chunk) else { return ret > 0 ? ret : Errno.EFAULT.negated }
+        var done = 0
+        while done < chunk {
+            let flags = p.lock.lockIrqSave()
+            if p.readers == 0 {
+                p.lock.unlockIrqRestore(flags)
+                send_sigpipe()
+                return ret + done > 0 ? ret + done : Errno.EPIPE.negated
+            }
+            if pipe_room(p) >= (atomic ? chunk - done : 1) {
+                var wrote = 0
+                while done < chunk && pipe_room(p) > 0 {
+                    let slot = (p.head / 4096) % PIPE_DEF_BUFFERS
+                    if p.pages[slot] == 0 {
+                        guard let page = alloc_page() else { break }
+                        p.pages[slot] = page.virt
+                    }
+                    let n = min(chunk - done, 4096 - p.head % 4096, pipe_room(p))
+                    let dst = p.pages[slot] + UInt64(p.head % 4096)
+                    UnsafeMutableRawPointer(bitPattern: UInt(dst))!.copyMemory(from: UnsafeRawPointer(bounce + done), byteCount: n)
+                    p.head += n
+                    done += n
+                    wrote += n
+                }
+                p.lock.unlockIrqRestore(flags)
+                if wrote > 0 { pipe_wake(p); continue }
+                return ret + done > 0 ? ret + done : Errno.ENOMEM.negated
+            }
+            p.lock.unlockIrqRestore(flags)
+            if f.flags & O_NONBLOCK != 0 { return ret + done > 0 ? ret + done : Errno.EAGAIN.negated }
+            let need = atomic ? chunk - done : 1
+            if wait_event(p.wait, state: .interruptible, { p.readers == 0 || pipe_room(p) >= need }) == .interrupted {
+                return ret + done > 0 ? ret + done : Errno.ERESTARTSYS.negated
+            }
+        }
+        ret += chunk
+    }
+    return ret
+}
+
+private func pipe_poll(_ f: File) -> UInt32 {
+    guard let p = f.pipe else { return POLLNVAL }
+    return p.lock.withLock {
+        var mask: UInt32 = 0
+        let used = p.head - p.tail
+        if f.readable {
+            if used > 0 { mask |= POLLIN | POLLRDNORM }
+            if p.writers == 0 { mask |= POLLHUP }
+        }
+        if f.writable {
+            if pipe_room(p) >= PIPE_BUF { mask |= POLLOUT | POLLWRNORM }
+            if p.readers == 0 { mask |= POLLERR }
+        }
+        return mask
+    }
+}
+
+private func pipe_ioctl(_ f: File, _ cmd: UInt32, _ arg: UInt64) -> Int {
+    guard UInt64(cmd) == FIONREAD, let p = f.pipe else { return Errno.ENOTTY.negated }
+    let n = p.lock.withLock { p.head - p.tail }
+    return put_user(UInt32(n), arg) ? 0 : Errno.EFAULT.negated
+}
+
+/// pipe_release(): one end is gone; the other side learns it (EOF, EPIPE).
+/// The last end frees the pipe.
+private func pipe_release(_ f: File) {
+    guard let p = f.pipe else { return }
+    let flags = p.lock.lockIrqSave()
+    if f.readable { p.readers -= 1 }
+    if f.writable { p.writers -= 1 }
+    let last = p.readers == 0 && p.writers == 0
+    // Woken under the lock: once it is dropped the other end may free the pipe.
+    if !last { pipe_wake(p) }
+    p.lock.unlockIrqRestore(flags)
+    f.pipe = nil
+    if !last { return }
+    for i in 0..<PIPE_DEF_BUFFERS where p.pages[i] != 0 { free_pages(__pa(p.pages[i]), order: 0) }
+    kfree_object(p.wait)
+    kfree_object(p)
+    nr_pipes.wrappingSubtract(1, ordering: .relaxed)
+}
+
+let pipefifo_fops = FileOperations(read: pipe_read, write: pipe_write, poll: pipe_poll, ioctl: pipe_ioctl, release: pipe_release)
+
+/// do_pipe2(): two Files on one new pipe, at two new descriptors.
+func do_pipe2(_ fildes: UInt64, _ flags: UInt64) -> Int {
+    if flags & ~UInt64(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 { return Errno.EINVAL.negated }
+    guard access_ok(fildes, 8) else { return Errno.EFAULT.negated }
+    guard nr_free_pages() > 64 else { return Errno.ENFILE.negated }
+    let p = PipeInodeInfo()
+    p.readers = 1
+    p.writers = 1
+    let keep = UInt32(flags) & (O_NONBLOCK | O_DIRECT)
+    let r = File(kind: .pipe, flags: O_RDONLY | keep)
+    let w = File(kind: .pipe, flags: O_WRONLY | keep)
+    r.pipe = p
+    w.pipe = p
+    let cloexec = flags & UInt64(O_CLOEXEC) != 0
+    let fd0 = install_new_fd(r, cloexec: cloexec)
+    if fd0 < 0 { fput(r); fput(w); return fd0 }
+    let fd1 = install_new_fd(w, cloexec: cloexec)
+    if fd1 < 0 { _ = close_fd(UInt64(fd0)); fput(w); return fd1 }
+    var fds = InlineArray<2, Int32>(repeating: 0)
+    fds[0] = Int32(fd0)
+    fds[1] = Int32(fd1)
+    guard withUnsafeBytes(of: &fds, { copy_to_user(fildes, $0.baseAddress!, 8) }) else {
+        _ = close_fd(UInt64(fd0))
+        _ = close_fd(UInt64(fd1))
+        return Errno.EFAULT.negated
+    }
+    return 0
+}
+
+func sys_pipe2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_pipe2(regs.arg0, regs.arg1) }
+func sys_pipe(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_pipe2(regs.arg0, 0) }

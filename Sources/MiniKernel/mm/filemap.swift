@@ -1,0 +1,157 @@
+// Private file mappings, filled page by page from the file. Linux: mm/filemap.c
+// (filemap_fault), mm/memory.c (do_read_fault, do_cow_fault), mm/mmap.c (file
+// mappings in do_mmap), fs/binfmt_elf.c (elf_map, padzero).
+//
+// An area may be backed by a file (vma->vm_file, vm_pgoff): a page not yet
+// present is read from the file the first time it is touched, into a frame
+// of the area's own — a private copy, as for MAP_PRIVATE (Linux shares the
+// page-cache page read-only until the first write; the RAM filesystem has no
+// page cache, so the copy is made at once). Bytes at or past `fileEnd` read as
+// zeros: the ELF loader uses that for the partial page where .data meets .bss
+// (padzero). So exec no longer copies a program's whole image: only the pages
+// it touches, which makes exec of a 2 MB busybox cheap.
+//
+// Not here: MAP_SHARED file mappings (they need the file's own pages:
+// -ENODEV), and SIGBUS past the end of a mapped file (such a page faults as
+// SIGSEGV).
+
+import CShim
+
+/// The area now reads its missing pages from `file` (referenced here) at `pgoff`.
+func vma_set_file(_ vma: VMArea, _ file: Dentry, pgoff: UInt64, fileEnd: UInt64) {
+    fs_lock.withLock { dget_locked(file) }
+    vma.file = file
+    vma.pgoff = pgoff
+    vma.fileEnd = fileEnd
+}
+
+/// A copy of `from`'s backing for `to`, which starts `delta` bytes further in (split, fork).
+func vma_copy_file(_ from: VMArea, _ to: VMArea, delta: UInt64) {
+    guard let f = from.file else { return }
+    vma_set_file(to, f, pgoff: from.pgoff + delta, fileEnd: from.fileEnd)
+}
+
+/// fput() of vma->vm_file when the area goes.
+func vma_put_file(_ vma: VMArea) {
+    guard let f = vma.file else { return }
+    vma.file = nil
+    fs_lock.withLock { dput_locked(f) }
+}
+
+// MARK: - The page cache
+
+/// Frames held by inodes' page caches (reclaimable: leakcheck drops them first).
+var nr_pagecache_pages = 0
+
+/// find_or_create_page(): the cached frame for page `index` of `i`, filled
+/// from the data (zeros past the end). fs_lock held. Nil when memory is short.
+private func find_or_create_page_locked(_ i: Inode, _ index: Int) -> PhysAddr? {
+    let slots = (i.size + Int(PAGE_SIZE) - 1) / Int(PAGE_SIZE)
+    guard index < slots else { return nil }
+    if i.pageCache == nil || i.pageCacheSlots < slots {
+        truncate_inode_pages_locked(i)
+        guard ramfs_has_room(), let mem = kzalloc(slots * 8) else { return nil }
+        i.pageCache = mem.bindMemory(to: UInt64.self, capacity: slots)
+        i.pageCacheSlots = slots
+    }
+    guard let cache = i.pageCache else { return nil }
+    if cache[index] != 0 { return PhysAddr(cache[index]) }
+    guard ramfs_has_room(), let page = get_zeroed_page() else { return nil }
+    let off = index * Int(PAGE_SIZE)
+    if let data = i.data {
+        page.pointer.copyMemory(from: UnsafeRawPointer(data + off), byteCount: min(Int(PAGE_SIZE), i.size - off))
+    }
+    cache[index] = page.value
+    nr_pagecache_pages += 1
+    return page
+}
+
+/// truncate_inode_pages(): the cache lets go of every frame (mappings keep
+/// theirs: each holds its own reference). fs_lock held.
+func truncate_inode_pages_locked(_ i: Inode) {
+    guard let cache = i.pageCache else { return }
+    for k in 0..<i.pageCacheSlots where cache[k] != 0 {
+        put_page(PhysAddr(cache[k]))
+        nr_pagecache_pages -= 1
+    }
+    kfree(UnsafeMutableRawPointer(cache))
+    i.pageCache = nil
+    i.pageCacheSlots = 0
+}
+
+/// drop_caches: every inode's page cache goes (leakcheck, before it counts frames).
+func drop_pagecache() {
+    guard let root = ramfs_root else { return }
+    fs_lock.withLock { drop_pagecache_below(root) }
+}
+
+private func drop_pagecache_below(_ d: Dentry) {
+    truncate_inode_pages_locked(d.inode)
+    var c = d.childHead
+    while let e = c {
+        drop_pagecache_below(e)
+        c = e.siblingNext
+    }
+}
+
+/// filemap_fault() + do_read_fault()/do_cow_fault(): a frame for `va`
+/// holding the file's bytes, zero past the end. A read of a whole file page
+/// maps the page cache's frame, shared copy-on-write (so every process
+/// running busybox runs the same frames of its text); a write, or the page
+/// where the file's part of the area ends (.data meeting .bss), gets a
+/// private copy. False when memory runs out.
+func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMutablePointer<UInt64>, write: Bool) -> Bool {
+    guard let file = vma.file else { return false }
+    let off = vma.pgoff + (va - vma.start)
+    if !write && off & (PAGE_SIZE - 1) == 0 {
+        let shared = fs_lock.withLock { () -> PhysAddr? in
+            let inode = file.inode
+            guard off < UInt64(inode.size), off + PAGE_SIZE <= vma.fileEnd || vma.fileEnd >= UInt64(inode.size) else { return nil }
+            if !ramfs_borrowed(inode) { return ramfs_share_page_locked(inode, Int(off / PAGE_SIZE)) }
+            guard let frame = find_or_create_page_locked(inode, Int(off / PAGE_SIZE)) else { return nil }
+            get_page(frame)
+            return frame
+        }
+        if let frame = shared {
+            pte.pointee = mk_pte(frame, vma.flags, cow: true)
+            mm.rss += 1
+            return true
+        }
+    }
+    guard let page = get_zeroed_page() else { return false }
+    fs_lock.withLock {
+        let inode = file.inode
+        let end = min(vma.fileEnd, UInt64(inode.size))
+        if off < end {
+            ramfs_copy_out_locked(inode, Int(off), page.pointer, Int(min(PAGE_SIZE, end - off)))
+        }
+    }
+    pte.pointee = mk_pte(page, vma.flags, cow: false)
+    mm.rss += 1
+    return true
+}
+
+/// mmap() of a file: MAP_PRIVATE of a regular file opened for reading.
+func do_mmap_file(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64, _ prot: UInt64, _ flags: UInt64,
+                  _ fd: UInt64, _ off: UInt64) -> Int {
+    guard let f = fget(fd & 0xffff_ffff) else { return Errno.EBADF.negated }
+    defer { fput(f) }
+    guard f.kind == .regular, let d = f.dentry else { return Errno.ENODEV.negated }
+    guard f.readable else { return Errno.EACCES.negated }
+    switch flags & MAP_TYPE {
+    case MAP_PRIVATE: break
+    case MAP_SHARED, MAP_SHARED_VALIDATE: return Errno.ENODEV.negated
+    default: return Errno.EINVAL.negated
+    }
+    if len == 0 { return Errno.EINVAL.negated }
+    if off > UInt64(Int64.max) - PAGE_ALIGN(len) { return Errno.EOVERFLOW.negated }
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    let r = __do_mmap(mm, addr, len, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, extra: [])
+    if r < 0 { return r }
+    guard let vma = find_vma(mm, UInt64(r)), vma.start == UInt64(r) else { return r }
+    // A neighbouring anonymous area may have been merged in: give the file its own area.
+    if vma.end != UInt64(r) + PAGE_ALIGN(len) || vma.file != nil { return Errno.ENOMEM.negated }
+    vma_set_file(vma, d, pgoff: off, fileEnd: UInt64.max)
+    return r
+}

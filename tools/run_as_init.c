@@ -1,0 +1,42 @@
+/*
+ * run_as_init - run a program as a freshly started init starts: with only fds 0, 1 and 2
+ * open, and every signal unblocked and at its default action.
+ *
+ *     run_as_init PROGRAM [ARG ...]
+ *
+ * The test harness spawns native oracle runs from worker threads, whose signal masks
+ * block most signals (libdispatch does that), and a spawned child inherits the mask:
+ * busybox's `wait` would then sleep in sigsuspend() with SIGCHLD blocked forever, and
+ * `kill -TERM` would not kill. Under MiniKernel, init starts with nothing blocked, so
+ * the oracle must too.
+ *
+ * The harness's other threads also create pipes all the time, and one may be inherited
+ * across its fork before close-on-exec is set (mm_syscalls once saw fd 100 open natively:
+ * ENODEV where MiniKernel, whose init has only the console, said EBADF).  So everything
+ * above fd 2 is closed as well.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PROGRAM [ARG ...]\n", argv[0]);
+        return 2;
+    }
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);        /* fails harmlessly for SIGKILL, SIGSTOP, glibc's own */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
+        perror("run_as_init: close_range");
+        return 127;
+    }
+    execv(argv[1], argv + 1);
+    perror(argv[1]);
+    return 127;
+}
