@@ -244,7 +244,7 @@ func fifo_open(_ f: File, _ inode: Inode) -> Int {
     }) else { return Errno.ENOMEM.negated }
     f.pipe = p
     let nonblock = f.flags & O_NONBLOCK != 0
-    var flags = p.lock.lockIrqSave()
+    let flags = p.lock.lockIrqSave()
     if f.readable { p.readers += 1; p.rCounter += 1 }
     if f.writable {
         if !f.readable && nonblock && p.readers == 0 {
