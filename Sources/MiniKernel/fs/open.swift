@@ -2,6 +2,7 @@
 // fs/char_dev.c (chrdev_open), fs/attr.c, fs/sync.c.
 
 import CShim
+import Synchronization
 
 /// build_open_flags(): what is kept in f_flags.
 private func kept_flags(_ flags: UInt32) -> UInt32 {
@@ -33,8 +34,10 @@ func dentry_open(_ d: Dentry, _ flags: UInt32, _ err: inout Int) -> File? {
         case S_IFCHR:
             guard let k = chrdev_kind(inode.rdev) else { err = Errno.ENXIO.negated; return nil }
             kind = k
+        case S_IFIFO:
+            kind = .pipe
         default:
-            // FIFOs, sockets and block devices have no driver here.
+            // Sockets and block devices have no driver here.
             err = Errno.ENXIO.negated
             return nil
         }
@@ -42,6 +45,10 @@ func dentry_open(_ d: Dentry, _ flags: UInt32, _ err: inout Int) -> File? {
     let f = File(kind: kind, flags: kept_flags(flags))
     f.dentry = d
     f.inode = inode
+    if kind == .pipe {
+        let r = fifo_open(f, inode)
+        if r < 0 { err = r; f.dentry = nil; nr_files.wrappingSubtract(1, ordering: .relaxed); kfree_object(f); return nil }
+    }
     return f
 }
 

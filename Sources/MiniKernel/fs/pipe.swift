@@ -42,6 +42,12 @@ final class PipeInodeInfo {
     var tail = 0
     var readers = 0
     var writers = 0
+    /// FIFOs: the inode it belongs to, the Files on it (under fs_lock), and
+    /// how many readers and writers have ever opened it (r_counter, w_counter).
+    unowned(unsafe) var fifoInode: Inode? = nil
+    var fifoUsers = 0
+    var rCounter = 0
+    var wCounter = 0
     let ino: UInt64
     let ctime: Timespec
     init() {
@@ -188,17 +194,31 @@ private func pipe_ioctl(_ f: File, _ cmd: UInt32, _ arg: UInt64) -> Int {
 
 /// pipe_release(): one end is gone; the other side learns it (EOF, EPIPE).
 /// The last end frees the pipe.
-private func pipe_release(_ f: File) {
+func pipe_release(_ f: File) {
     guard let p = f.pipe else { return }
     let flags = p.lock.lockIrqSave()
     if f.readable { p.readers -= 1 }
     if f.writable { p.writers -= 1 }
-    let last = p.readers == 0 && p.writers == 0
+    var last = p.readers == 0 && p.writers == 0
     // Woken under the lock: once it is dropped the other end may free the pipe.
-    if !last { pipe_wake(p) }
+    if !last || p.fifoInode != nil { pipe_wake(p) }
     p.lock.unlockIrqRestore(flags)
     f.pipe = nil
+    if let inode = p.fifoInode {
+        // A FIFO's pipe goes with the last File on it (its data too, as Linux's free_pipe_info).
+        last = fs_lock.withLock { () -> Bool in
+            p.fifoUsers -= 1
+            if p.fifoUsers > 0 { return false }
+            inode.pipe = nil
+            return true
+        }
+    }
     if !last { return }
+    free_pipe_info(p)
+}
+
+/// free_pipe_info(): the pages, the queue, the pipe.
+private func free_pipe_info(_ p: PipeInodeInfo) {
     for i in 0..<PIPE_DEF_BUFFERS where p.pages[i] != 0 { free_pages(__pa(p.pages[i]), order: 0) }
     kfree_object(p.wait)
     kfree_object(p)
@@ -206,6 +226,58 @@ private func pipe_release(_ f: File) {
 }
 
 let pipefifo_fops = FileOperations(read: pipe_read, write: pipe_write, poll: pipe_poll, ioctl: pipe_ioctl, release: pipe_release)
+
+/// fifo_open(): a File on a FIFO joins the inode's pipe (made by the first
+/// opener). A reader waits for a writer and a writer for a reader — unless
+/// O_NONBLOCK: then a reader opens at once and a writer fails with -ENXIO;
+/// O_RDWR never waits. A signal ends the wait with -ERESTARTSYS.
+func fifo_open(_ f: File, _ inode: Inode) -> Int {
+    guard let p = fs_lock.withLock({ () -> PipeInodeInfo? in
+        if inode.pipe == nil {
+            guard ramfs_has_room() else { return nil }
+            let fresh = PipeInodeInfo()
+            fresh.fifoInode = inode
+            inode.pipe = fresh
+        }
+        inode.pipe?.fifoUsers += 1
+        return inode.pipe
+    }) else { return Errno.ENOMEM.negated }
+    f.pipe = p
+    let nonblock = f.flags & O_NONBLOCK != 0
+    let flags = p.lock.lockIrqSave()
+    if f.readable { p.readers += 1; p.rCounter += 1 }
+    if f.writable {
+        if !f.readable && nonblock && p.readers == 0 {
+            p.lock.unlockIrqRestore(flags)
+            f.pipe = nil
+            let last = fs_lock.withLock { () -> Bool in
+                p.fifoUsers -= 1
+                if p.fifoUsers > 0 { return false }
+                inode.pipe = nil
+                return true
+            }
+            if last { free_pipe_info(p) }
+            return Errno.ENXIO.negated
+        }
+        p.writers += 1
+        p.wCounter += 1
+    }
+    pipe_wake(p)
+    let waitWriter = f.readable && !f.writable && !nonblock && p.writers == 0
+    let waitReader = f.writable && !f.readable && p.readers == 0
+    let seen = waitWriter ? p.wCounter : p.rCounter
+    p.lock.unlockIrqRestore(flags)
+    if waitWriter || waitReader {
+        let r = wait_event(p.wait, state: .interruptible) {
+            waitWriter ? p.wCounter != seen : p.rCounter != seen
+        }
+        if r == .interrupted {
+            pipe_release(f)
+            return Errno.ERESTARTSYS.negated
+        }
+    }
+    return 0
+}
 
 /// do_pipe2(): two Files on one new pipe, at two new descriptors.
 func do_pipe2(_ fildes: UInt64, _ flags: UInt64) -> Int {

@@ -72,6 +72,8 @@ final class Inode {
     var pages: UnsafeMutablePointer<UInt64>? = nil
     var pageSlots = 0
     var nrPages = 0
+    /// i_pipe: a FIFO's pipe while it is open (fs/pipe.swift: fifo_open).
+    var pipe: PipeInodeInfo? = nil
     /// s_dev of the filesystem it belongs to (the root one, or a mounted tmpfs).
     var sbDev: UInt32 = ROOT_DEV
 
