@@ -87,8 +87,13 @@ run: all $(BUILD)/demo.cpio
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
 
 # LOAD=N: N busy processes beside the suite (README, "Testing on a busy host").
+# Every boot and host program has its own deadline; TEST_TIMEOUT (seconds) bounds
+# the whole suite as well, so a harness bug ends in a failure, never a silent hang.
+TEST_TIMEOUT ?= 1800
 test: check-tools check-test-tools
-	scripts/with-load.sh $(or $(LOAD),0) swift test
+	@scripts/with-load.sh $(or $(LOAD),0) timeout --kill-after=10 $(TEST_TIMEOUT) swift test; \
+	  status=$$?; [ $$status -ne 124 ] || echo "make test: the suite ran past TEST_TIMEOUT=$(TEST_TIMEOUT) s and was stopped"; \
+	  exit $$status
 
 # Benchmarks against Linux (Userland/bench, scripts/bench/bench.py): every program as init
 # under MiniKernel and under Debian's kernel (fetched once into ~/.cache/minikernel/), at

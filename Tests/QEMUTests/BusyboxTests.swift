@@ -31,10 +31,12 @@ struct BusyboxTests {
     static func initramfs(_ extra: [String]) async throws -> URL {
         try await Build.ensure()
         let out = try TempDir.make("busybox").appendingPathComponent("bb.cpio")
-        let r = try await Subprocess.run(Repo.root.appendingPathComponent("scripts/busybox-initramfs.sh"),
-                                         arguments: [out.path] + extra, mergeStderr: true, timeout: 60)
+        let r = try await HostJobs.run {
+            try await Subprocess.run(Repo.root.appendingPathComponent("scripts/busybox-initramfs.sh"),
+                                     arguments: [out.path] + extra, mergeStderr: true, timeout: 60)
+        }
         guard r.status == 0, !r.signaled, !r.timedOut else {
-            throw HarnessError("busybox-initramfs.sh failed:\n" + String(decoding: r.stdout, as: UTF8.self))
+            throw HarnessError("busybox-initramfs.sh \(r.ending):\n" + String(decoding: r.stdout, as: UTF8.self))
         }
         return out
     }
@@ -49,10 +51,12 @@ struct BusyboxTests {
         let cwd = try TempDir.make("native-busybox")
         defer { TempDir.remove(cwd) }
         // run_as_init: nothing blocked, nothing ignored, as init starts (tools/run_as_init.c).
-        let native = try await Subprocess.run(Repo.runAsInit,
-                                              arguments: [Self.busybox.path, "sh", src],
-                                              environment: ["HOME": "/", "TERM": "linux"],
-                                              currentDirectory: cwd, mergeStderr: true, timeout: 120)
+        let native = try await HostJobs.run {
+            try await Subprocess.run(Repo.runAsInit,
+                                     arguments: [Self.busybox.path, "sh", src],
+                                     environment: ["HOME": "/", "TERM": "linux"],
+                                     currentDirectory: cwd, mergeStderr: true, timeout: 120)
+        }
         let nativeStatus: Int32 = native.signaled ? native.status : native.status << 8
 
         let cpio = try await Self.initramfs(["/\(c.script).sh=\(src)"])

@@ -30,9 +30,11 @@ struct GlibcTests {
         let binary = Repo.buildDir.appendingPathComponent("glibc/\(c.name)")
         let cwd = try TempDir.make("native-glibc")
         defer { TempDir.remove(cwd) }
-        let native = try await Subprocess.run(Repo.runAsInit,
-                                              arguments: [binary.path], environment: ["HOME": "/", "TERM": "linux"],
-                                              currentDirectory: cwd, mergeStderr: true, timeout: 60)
+        let native = try await HostJobs.run {
+            try await Subprocess.run(Repo.runAsInit,
+                                     arguments: [binary.path], environment: ["HOME": "/", "TERM": "linux"],
+                                     currentDirectory: cwd, mergeStderr: true, timeout: 60)
+        }
         let nativeStatus: Int32 = native.signaled ? native.status : native.status << 8
 
         let cpio = try await BusyboxTests.initramfs(["/init=\(binary.path)"])

@@ -18,6 +18,30 @@ struct HarnessTests {
         #expect(BootOutcome(status: 1, timedOut: true) == .timeout)
     }
 
+    /// The ways a host run can end (Subprocess): CI once spent its 90 minutes
+    /// waiting for EOF on a pipe that a killed wrapper's child still held.
+    @Test("host runs: output and status, a deadline that kills the whole group, no wait for a leftover's pipe")
+    func subprocessEndings() async throws {
+        let sh = URL(fileURLWithPath: "/bin/sh")
+        let ok = try await Subprocess.run(sh, arguments: ["-c", "echo out; echo err >&2; exit 3"], timeout: 10)
+        #expect(ok.stdout == Data("out\n".utf8) && ok.stderr == Data("err\n".utf8))
+        #expect(ok.status == 3 && !ok.signaled && !ok.timedOut)
+
+        let fed = try await Subprocess.run(sh, arguments: ["-c", "cat; kill -USR1 $$"], input: Data("in".utf8), timeout: 10)
+        #expect(fed.stdout == Data("in".utf8) && fed.signaled && fed.status == SIGUSR1)
+
+        // A grandchild that outlives the deadline dies with the group.
+        let marker = "/tmp/minikernel-subprocess-\(getpid())"
+        let slow = try await Subprocess.run(sh, arguments: ["-c", "(sleep 3; touch \(marker)) & sleep 100"], timeout: 0.5)
+        #expect(slow.timedOut && slow.signaled && slow.seconds < 5)
+
+        // A leftover that keeps the pipe open is killed once the child exits.
+        let left = try await Subprocess.run(sh, arguments: ["-c", "sleep 3 && touch \(marker) & echo started"], timeout: 10)
+        #expect(left.stdout == Data("started\n".utf8) && left.status == 0 && !left.timedOut)
+        try await Task.sleep(for: .seconds(3.5))
+        #expect(!FileManager.default.fileExists(atPath: marker), "a grandchild outlived its run")
+    }
+
     @Test("FNV-1a 32 known vectors")
     func fnv() {
         #expect(FNV1a32.hex([]) == "811c9dc5")

@@ -20,14 +20,16 @@ enum Initramfs {
             }
         }
         let out = try TempDir.make("initramfs").appendingPathComponent("initramfs.cpio")
-        let r = try await Subprocess.run(
+        let r = try await HostJobs.run {
+            try await Subprocess.run(
             tool,
-            arguments: [out.path] + files.map { "\($0.dest)=\($0.src)" },
-            mergeStderr: true,
-            timeout: 60
-        )
+                arguments: [out.path] + files.map { "\($0.dest)=\($0.src)" },
+                mergeStderr: true,
+                timeout: 60
+            )
+        }
         guard r.status == 0, !r.signaled, !r.timedOut else {
-            throw HarnessError("\(tool.path) failed (status \(r.status)):\n" + String(decoding: r.stdout, as: UTF8.self))
+            throw HarnessError("\(tool.path) \(r.ending):\n" + String(decoding: r.stdout, as: UTF8.self))
         }
         return out.path
     }

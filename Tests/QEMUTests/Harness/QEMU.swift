@@ -160,6 +160,26 @@ enum QEMU {
     private static let slots = AsyncSemaphore(maxConcurrent)
 }
 
+/// The host programs that are not boots (initramfs builds, native oracle
+/// runs): at most twice the core count at once, so that a parameterized test
+/// that starts a hundred of them does not make each one wait for CPU past its
+/// own deadline. The deadline starts when the job does.
+enum HostJobs {
+    static func run<R: Sendable>(_ job: () async throws -> R) async throws -> R {
+        await slots.acquire()
+        do {
+            let r = try await job()
+            await slots.release()
+            return r
+        } catch {
+            await slots.release()
+            throw error
+        }
+    }
+
+    private static let slots = AsyncSemaphore(2 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+}
+
 /// A counting semaphore for async code (waiters suspend, no thread blocks).
 actor AsyncSemaphore {
     private var available: Int
