@@ -126,6 +126,8 @@ check-test-tools:
 	@missing=""; \
 	command -v gdb >/dev/null || missing="$$missing gdb"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
+	{ [ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; } || missing="$$missing busybox-static"; \
+	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Missing tools for the tests:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y$$missing"; \
