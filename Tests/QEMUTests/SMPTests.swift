@@ -59,16 +59,30 @@ struct RaceTests {
 
     @Test("exit races under 50 seeds: Linux's answers, no leaks, no lock inversions", arguments: seeds)
     func seeded(seed: Int) async throws {
-        let native = try await RaceTests.nativeOutput.value
-        let run = try await bootProgram("exit_races", args: ["2"], smp: 2,
-                                        append: "sched_seed=\(seed) leakcheck", timeout: 90)
-        let repro = "reproduce: make && build/host/gen_init_cpio /tmp/r.cpio /init=build/userland/exit_races && "
-            + "qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 128M -nographic -no-reboot "
+        try await Self.check("exit_races", args: ["2"], smp: 2, seed: seed, native: try await Self.nativeOutput.value.output)
+    }
+
+    /// Threads that sleep in futex_wait and die as soon as they are woken, on
+    /// four CPUs: the task a CPU has just switched out may be pulled, run to
+    /// its death and put by another CPU while the first is still finishing the
+    /// switch. sched_seed's delay points widen that window; reading TASK_DEAD
+    /// after the run-queue lock was dropped failed every one of these boots
+    /// ("task usage below zero"), and one plain boot in 20.
+    @Test("threads woken and dying on another CPU mid-switch, under 5 seeds at -smp 4", arguments: Array(1...5))
+    func wokenAndDying(seed: Int) async throws {
+        try await Self.check("leak_threads", args: [], smp: 4, seed: seed, native: try await Self.leakThreadsNative.value.output)
+    }
+
+    static func check(_ program: String, args: [String], smp: Int, seed: Int, native: String) async throws {
+        let run = try await bootProgram(program, args: args, smp: smp, append: "sched_seed=\(seed) leakcheck", timeout: 90)
+        let repro = "reproduce: make && build/host/gen_init_cpio /tmp/r.cpio /init=build/userland/\(program) && "
+            + "qemu-system-x86_64 -accel tcg,thread=multi -smp \(smp) -m 128M -nographic -no-reboot "
             + "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel build/minikernel -initrd /tmp/r.cpio "
-            + "-append \"console=ttyS0 quiet lockcheck init=/init sched_seed=\(seed) leakcheck -- 2\" "
+            + "-append \"console=ttyS0 quiet lockcheck init=/init sched_seed=\(seed) leakcheck"
+            + (args.isEmpty ? "" : " -- " + args.joined(separator: " ")) + "\" "
             + "(README, Races: how far a seed reproduces)"
-        expect(run.boot, run.output == native.output,
-               "sched_seed=\(seed): output differs from Linux's\n--- Linux\n\(native.output)--- MiniKernel\n\(run.output)\(repro)")
+        expect(run.boot, run.output == native,
+               "sched_seed=\(seed): output differs from Linux's\n--- Linux\n\(native)--- MiniKernel\n\(run.output)\(repro)")
         expectOutcome(run.boot, .poweroff)
         if let line = run.boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
             let leaks = check.counters.filter { $0.before != $0.after }
@@ -80,6 +94,7 @@ struct RaceTests {
     }
 
     static let nativeOutput = Task { try await runNative("exit_races", args: ["2"]) }
+    static let leakThreadsNative = Task { try await runNative("leak_threads") }
 
     /// Under -icount with single-threaded TCG, guest time is the instruction
     /// count: one seed is one run, byte for byte, timestamps included.

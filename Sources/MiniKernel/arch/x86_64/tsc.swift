@@ -87,7 +87,8 @@ func cycles_to_ns(_ cycles: UInt64) -> UInt64 {
     return hi << 32 | lo >> 32
 }
 
-/// Busy-waits; for boot-time device waits only (the scheduler sleeps instead).
+/// Busy-waits: boot-time device waits, and sched_seed's delay points (the
+/// scheduler sleeps instead).
 func udelay(_ us: UInt64) {
     let end = ktime_get_ns() + us * 1000
     while ktime_get_ns() < end { cpu_relax() }

@@ -140,11 +140,17 @@ func schedule() {
 /// Called on the new task's stack right after the switch, with rq->lock held.
 func finish_task_switch(_ prev: Task) {
     let rq = this_rq()
+    // prev's state must be read while the lock still holds it here (Linux reads
+    // prev_state before finish_task() clears on_cpu). Once the lock is dropped
+    // another CPU may pull prev, run it to do_task_dead() and put it there; a
+    // TASK_DEAD read after that would put it a second time.
+    let prevDied = prev.state == .dead
     let moving = rq.migrating
     rq.migrating = nil
     rq.lock.unlock()
+    sched_seed_delay_point()
     if let moving { move_task_to_allowed_cpu(moving) }
-    if prev.state == .dead {
+    if prevDied {
         // The dead task's stack is no longer in use: free it, and drop the
         // reference that kept the task alive while it could run (Linux:
         // put_task_stack + put_task_struct_rcu_user).

@@ -6,7 +6,10 @@
 // every tick (a quarter to seven quarters of the nominal one, apic.swift),
 // (2) the CPU a woken or new task is placed on (fair.swift), and (3) extra
 // preemption points: one tick in eight, and one return from a system call in
-// eight, asks for a reschedule. The same seed replays the same choices in the
+// eight, asks for a reschedule, and (4) delays: one switch in eight stalls the
+// CPU for up to 200 µs right after it lets go of the run queue, as a host that
+// deschedules the vCPU there would (what a task switched out may meet on
+// another CPU in that window is then met often). The same seed replays the same choices in the
 // same order on each CPU. How far that makes a run repeatable depends on
 // QEMU: with `-icount` and single-threaded TCG, guest time and the
 // interleaving of CPUs are functions of the instruction count, so a seed is
@@ -67,4 +70,10 @@ func seed_pick_cpu(_ mask: UInt64) -> Int {
 @inline(__always)
 func sched_seed_preempt_point() {
     if sched_seeded && seed_chance(8) { current.needResched = true }
+}
+
+/// A delay point: one time in eight, this CPU stalls for up to 200 µs.
+@inline(__always)
+func sched_seed_delay_point() {
+    if sched_seeded && seed_chance(8) { udelay(seed_next() % 200) }
 }
