@@ -162,7 +162,9 @@ enum Subprocess {
             var buffer = [UInt8](repeating: 0, count: 65536)
 
             while true {
-                if exitedAt == nil, waitpid(pid, &waitStatus, WNOHANG) == pid {
+                if exitedAt == nil, case let r = waitpid(pid, &waitStatus, WNOHANG), r == pid || r < 0 && errno != EINTR {
+                    // (r < 0: reaped by someone else, which must not make us wait forever.)
+                    if r < 0 { waitStatus = Int32(SIGKILL) }
                     exitedAt = now()
                     // What the child left running in its group is an orphan of the run.
                     kill(-pid, SIGKILL)
@@ -173,6 +175,9 @@ enum Subprocess {
                     kill(-pid, SIGKILL)
                 }
                 if let t = exitedAt, readFDs.isEmpty || now() - t > eofGrace { break }
+                if exitedAt == nil, timedOut, now() - start > timeout + eofGrace {
+                    break                        // SIGKILLed and still not gone (stuck in the host kernel)
+                }
 
                 var pfds = readFDs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
                 if let fd = writeFD { pfds.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)) }
