@@ -21,6 +21,7 @@ struct area {
     volatile long leader_gone_go;     /* parent -> thread: go on and exit */
     volatile long t_pid_ok, t_ppid_ok, t_tid;
     volatile long leader_pid, leader_ppid;
+    volatile int leader_running;      /* cleared by the kernel when the leader's exit reaches exit_mm */
 };
 
 static struct area *a;
@@ -42,6 +43,7 @@ static int survivor(void *arg)
 static void round_(const char *what, long how)
 {
     memset((void *)a, 0, sizeof *a);
+    a->leader_running = 1;
     long pid = must_fork();
     if (pid == 0) {
         a->leader_pid = sys_getpid();
@@ -50,12 +52,14 @@ static void round_(const char *what, long how)
             sys_exit_group(1);
         while (a->t_tid == 0)
             sys_sched_yield();
+        /* exit_mm() clears this word (mm_release, clear_child_tid): by then the leader
+         * has passed synchronize_group_exit(), so the survivor is the group's last
+         * thread and its code is the group's (Linux 6.x) - whatever the host's timing. */
+        syscall1(SYS_set_tid_address, (long)&a->leader_running);
         sys_exit(3);
     }
-    while (a->t_tid == 0)
+    while (a->t_tid == 0 || a->leader_running)
         sys_sched_yield();
-    /* Give the leader time to exit (the facts below hold whether or not it has). */
-    sleep_ms(30);
     int status = 0x5555;
     long r = sys_wait4(pid, &status, WNOHANG, NULL);
     say("%s: while a thread lives: wait4(WNOHANG)=%s status untouched: %s, kill(pid, 0)=%s, "

@@ -9,11 +9,6 @@
 #include "lib.h"
 #include "fs.h"
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define MAP_SHARED 1
-#define MAP_PRIVATE 2
-
 static long map(long len, long prot, long flags, long fd, long off)
 {
     return syscall6(SYS_mmap, 0, len, prot, flags, fd, off);
