@@ -300,7 +300,7 @@ func do_pipe2(_ fildes: UInt64, _ flags: UInt64) -> Int {
     var fds = InlineArray<2, Int32>(repeating: 0)
     fds[0] = Int32(fd0)
     fds[1] = Int32(fd1)
-    guard withUnsafeBytes(of: &fds, { copy_to_user(fildes, $0.baseAddress!, 8) }) else {
+    guard copy_to_user(fildes, from: fds) else {
         _ = close_fd(UInt64(fd0))
         _ = close_fd(UInt64(fd1))
         return Errno.EFAULT.negated

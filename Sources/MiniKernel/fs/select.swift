@@ -90,7 +90,7 @@ func sys_poll(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 private func timeout_deadline(_ addr: UInt64, _ deadline: inout UInt64, _ zero: inout Bool) -> Int {
     if addr == 0 { return 0 }
     var ts = Timespec()
-    guard withUnsafeMutableBytes(of: &ts, { copy_from_user($0.baseAddress!, addr, 16) }) else { return Errno.EFAULT.negated }
+    guard copy_from_user(&ts, addr) else { return Errno.EFAULT.negated }
     guard ts.sec >= 0, ts.nsec >= 0, ts.nsec < 1_000_000_000 else { return Errno.EINVAL.negated }
     let ns = UInt64(ts.sec) &* 1_000_000_000 &+ UInt64(ts.nsec)
     if ns == 0 { zero = true } else { deadline = ktime_get_ns() &+ ns }

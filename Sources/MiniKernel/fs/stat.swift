@@ -47,31 +47,38 @@ private func encode_dev(_ d: UInt32) -> UInt64 {
     return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)
 }
 
-/// cp_new_stat(): x86-64's struct stat (144 bytes), or asm-generic's (128) for int 0x80.
+/// x86-64's struct stat (arch/x86/include/uapi/asm/stat.h), 144 bytes.
+struct UserStat: BitwiseCopyable {
+    var dev: UInt64 = 0, ino: UInt64 = 0, nlink: UInt64 = 0
+    var mode: UInt32 = 0, uid: UInt32 = 0, gid: UInt32 = 0, pad0: UInt32 = 0
+    var rdev: UInt64 = 0, size: Int64 = 0, blksize: Int64 = 0, blocks: Int64 = 0
+    var atime = Timespec(), mtime = Timespec(), ctime = Timespec()
+    var unused: (Int64, Int64, Int64) = (0, 0, 0)
+}
+
+/// asm-generic's struct stat (include/uapi/asm-generic/stat.h), 128 bytes:
+/// what the int 0x80 gate's stat calls fill.
+struct UserStatGeneric: BitwiseCopyable {
+    var dev: UInt64 = 0, ino: UInt64 = 0
+    var mode: UInt32 = 0, nlink: UInt32 = 0, uid: UInt32 = 0, gid: UInt32 = 0
+    var rdev: UInt64 = 0, pad1: UInt64 = 0, size: Int64 = 0
+    var blksize: Int32 = 0, pad2: Int32 = 0, blocks: Int64 = 0
+    var atime = Timespec(), mtime = Timespec(), ctime = Timespec()
+    var unused4: UInt32 = 0, unused5: UInt32 = 0
+}
+
+/// cp_new_stat(): x86-64's struct stat, or asm-generic's for int 0x80.
 func cp_new_stat(_ k: KStat, _ addr: UInt64, generic: Bool) -> Int {
-    var b = InlineArray<18, UInt64>(repeating: 0)
-    if generic {
-        b[0] = encode_dev(k.dev); b[1] = k.ino
-        b[2] = UInt64(k.mode) | UInt64(k.nlink) << 32
-        b[3] = UInt64(k.uid) | UInt64(k.gid) << 32
-        b[4] = encode_dev(k.rdev)
-        b[6] = UInt64(bitPattern: k.size); b[7] = 4096
-        b[8] = UInt64(bitPattern: k.blocks)
-        b[9] = UInt64(bitPattern: k.atime.sec); b[10] = UInt64(bitPattern: k.atime.nsec)
-        b[11] = UInt64(bitPattern: k.mtime.sec); b[12] = UInt64(bitPattern: k.mtime.nsec)
-        b[13] = UInt64(bitPattern: k.ctime.sec); b[14] = UInt64(bitPattern: k.ctime.nsec)
-        return withUnsafeBytes(of: &b) { copy_to_user(addr, $0.baseAddress!, 128) } ? 0 : Errno.EFAULT.negated
-    }
-    b[0] = encode_dev(k.dev); b[1] = k.ino; b[2] = UInt64(k.nlink)
-    b[3] = UInt64(k.mode) | UInt64(k.uid) << 32
-    b[4] = UInt64(k.gid)
-    b[5] = encode_dev(k.rdev)
-    b[6] = UInt64(bitPattern: k.size); b[7] = 4096
-    b[8] = UInt64(bitPattern: k.blocks)
-    b[9] = UInt64(bitPattern: k.atime.sec); b[10] = UInt64(bitPattern: k.atime.nsec)
-    b[11] = UInt64(bitPattern: k.mtime.sec); b[12] = UInt64(bitPattern: k.mtime.nsec)
-    b[13] = UInt64(bitPattern: k.ctime.sec); b[14] = UInt64(bitPattern: k.ctime.nsec)
-    return withUnsafeBytes(of: &b) { copy_to_user(addr, $0.baseAddress!, 144) } ? 0 : Errno.EFAULT.negated
+    let ok = generic
+        ? copy_to_user(addr, from: UserStatGeneric(
+            dev: encode_dev(k.dev), ino: k.ino, mode: k.mode, nlink: k.nlink, uid: k.uid, gid: k.gid,
+            rdev: encode_dev(k.rdev), size: k.size, blksize: 4096, blocks: k.blocks,
+            atime: k.atime, mtime: k.mtime, ctime: k.ctime))
+        : copy_to_user(addr, from: UserStat(
+            dev: encode_dev(k.dev), ino: k.ino, nlink: UInt64(k.nlink), mode: k.mode, uid: k.uid, gid: k.gid,
+            rdev: encode_dev(k.rdev), size: k.size, blksize: 4096, blocks: k.blocks,
+            atime: k.atime, mtime: k.mtime, ctime: k.ctime))
+    return ok ? 0 : Errno.EFAULT.negated
 }
 
 private func isGeneric(_ regs: UnsafeMutablePointer<PtRegs>) -> Bool { regs.pointee.vector != SYSCALL_VECTOR }
@@ -146,7 +153,7 @@ func sys_statx(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     b[14] = UInt64(bitPattern: k.mtime.sec); b[15] = UInt64(k.mtime.nsec)
     b[16] = UInt64(k.rdev >> 20) | UInt64(k.rdev & 0xfffff) << 32
     b[17] = UInt64(k.dev >> 20) | UInt64(k.dev & 0xfffff) << 32
-    return withUnsafeBytes(of: &b) { copy_to_user(regs.arg4, $0.baseAddress!, 256) } ? 0 : Errno.EFAULT.negated
+    return copy_to_user(regs.arg4, from: b) ? 0 : Errno.EFAULT.negated
 }
 
 /// getdents64(fd, dirp, count).
@@ -204,7 +211,7 @@ private func fill_statfs(_ addr: UInt64) -> Int {
     b[8] = 255                                         // f_namelen
     b[9] = 4096                                        // f_frsize
     b[10] = 0x20                                       // ST_RELATIME
-    return withUnsafeBytes(of: &b) { copy_to_user(addr, $0.baseAddress!, 120) } ? 0 : Errno.EFAULT.negated
+    return copy_to_user(addr, from: b) ? 0 : Errno.EFAULT.negated
 }
 func sys_statfs(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var err = 0
@@ -224,7 +231,7 @@ func sys_utimensat(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let now = current_time()
     var at = now, mt = now
     if regs.arg2 != 0 {
-        guard withUnsafeMutableBytes(of: &ts, { copy_from_user($0.baseAddress!, regs.arg2, 32) }) else { return Errno.EFAULT.negated }
+        guard copy_from_user(&ts, regs.arg2) else { return Errno.EFAULT.negated }
         let UTIME_NOW: Int64 = (1 << 30) - 1, UTIME_OMIT: Int64 = (1 << 30) - 2
         for k in 0..<2 {
             let nsec = ts[2 * k + 1]

@@ -54,8 +54,7 @@ private func do_prlimit(_ tsk: Task, _ resource: Int, _ new: RLimit?, _ old: ino
 }
 
 private func put_rlimit(_ addr: UInt64, _ r: RLimit) -> Bool {
-    var v = r
-    return withUnsafeBytes(of: &v) { copy_to_user(addr, $0.baseAddress!, 16) }
+    copy_to_user(addr, from: r)
 }
 
 func sys_prlimit64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
@@ -63,7 +62,7 @@ func sys_prlimit64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var new: RLimit? = nil
     if regs.arg2 != 0 {
         var n = RLimit()
-        guard withUnsafeMutableBytes(of: &n, { copy_from_user($0.baseAddress!, regs.arg2, 16) }) else { return Errno.EFAULT.negated }
+        guard copy_from_user(&n, regs.arg2) else { return Errno.EFAULT.negated }
         new = n
     }
     let tsk: Task
@@ -87,7 +86,7 @@ func sys_getrlimit(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 
 func sys_setrlimit(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var n = RLimit()
-    guard withUnsafeMutableBytes(of: &n, { copy_from_user($0.baseAddress!, regs.arg1, 16) }) else { return Errno.EFAULT.negated }
+    guard copy_from_user(&n, regs.arg1) else { return Errno.EFAULT.negated }
     var old = RLimit()
     return do_prlimit(current, Int(Int32(truncatingIfNeeded: regs.arg0)), n, &old)
 }
@@ -100,5 +99,5 @@ func sys_sysinfo(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     b[5] = UInt64(nr_free_pages()) * PAGE_SIZE        // freeram
     b[10] = UInt64(min(nr_tasks.load(ordering: .relaxed), 0xffff))   // procs (u16)
     b[13] = 1                                          // mem_unit (u32 at offset 104)
-    return withUnsafeBytes(of: &b) { copy_to_user(regs.arg0, $0.baseAddress!, 112) } ? 0 : Errno.EFAULT.negated
+    return copy_to_user(regs.arg0, from: b) ? 0 : Errno.EFAULT.negated
 }

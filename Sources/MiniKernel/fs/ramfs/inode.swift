@@ -181,14 +181,19 @@ func d_add_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? 
     inode.count += 1
     d.parent = dir
     dget_locked(dir)
-    // Appended, so that a directory lists in creation order.
+    d_add_child_locked(dir, d)
+    return d
+}
+
+/// list_add_tail(&d->d_child, &dir->d_children): appended, so that a
+/// directory lists in creation order (getdents64, as ramfs on Linux).
+private func d_add_child_locked(_ dir: Dentry, _ d: Dentry) {
     if var last = dir.childHead {
         while let nx = last.siblingNext { last = nx }
         last.siblingNext = d
     } else {
         dir.childHead = d
     }
-    return d
 }
 
 /// d_delete(): `d` leaves its directory and drops the directory's reference.
@@ -221,12 +226,7 @@ func d_move_locked(_ d: Dentry, _ newDir: Dentry, _ newName: ByteString) -> Bool
     d.unhashed = false
     d.parent = newDir
     dget_locked(newDir)
-    if var last = newDir.childHead {
-        while let nx = last.siblingNext { last = nx }
-        last.siblingNext = d
-    } else {
-        newDir.childHead = d
-    }
+    d_add_child_locked(newDir, d)
     dput_locked(oldDir)            // the child's pin on its old parent
     return true                    // the reference taken above is now the new list's
 }

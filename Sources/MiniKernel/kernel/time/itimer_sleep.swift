@@ -9,11 +9,11 @@ func sys_gettimeofday(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         var tv = InlineArray<2, Int64>(repeating: 0)
         tv[0] = Int64(ns / 1_000_000_000)
         tv[1] = Int64(ns % 1_000_000_000 / 1000)
-        guard withUnsafeBytes(of: &tv, { copy_to_user(regs.arg0, $0.baseAddress!, 16) }) else { return Errno.EFAULT.negated }
+        guard copy_to_user(regs.arg0, from: tv) else { return Errno.EFAULT.negated }
     }
     if regs.arg1 != 0 {
-        var tz: UInt64 = 0
-        guard withUnsafeBytes(of: &tz, { copy_to_user(regs.arg1, $0.baseAddress!, 8) }) else { return Errno.EFAULT.negated }
+        let tz: UInt64 = 0
+        guard copy_to_user(regs.arg1, from: tz) else { return Errno.EFAULT.negated }
     }
     return 0
 }
@@ -36,7 +36,7 @@ func sys_clock_nanosleep(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     default: return Errno.EINVAL.negated
     }
     var req = Timespec()
-    guard withUnsafeMutableBytes(of: &req, { copy_from_user($0.baseAddress!, regs.arg2, 16) }) else { return Errno.EFAULT.negated }
+    guard copy_from_user(&req, regs.arg2) else { return Errno.EFAULT.negated }
     guard req.sec >= 0, req.nsec >= 0, req.nsec < 1_000_000_000 else { return Errno.EINVAL.negated }
     let ns = UInt64(req.sec) &* 1_000_000_000 &+ UInt64(req.nsec)
     if regs.arg1 & TIMER_ABSTIME != 0 {
