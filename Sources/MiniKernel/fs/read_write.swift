@@ -35,25 +35,22 @@ private func countArg(_ v: UInt64) -> Int? {
     return c < 0 ? nil : Int(c)
 }
 
-func sys_read(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+/// ksys_read()/ksys_write(): `io` at the file's position (file_ppos()), which
+/// moves on by what was done; a stream has no position to move.
+private func ksys_rw(_ regs: UnsafeMutablePointer<PtRegs>,
+                     _ io: (File, UInt64, Int, inout Int64) -> Int) -> Int {
     guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
     defer { fput(f) }
     guard let count = countArg(regs.arg2) else { return Errno.EFAULT.negated }
     var pos = f.pos
-    let r = vfs_read(f, regs.arg1, count, &pos)
+    let r = io(f, regs.arg1, count, &pos)
     if r > 0 && !isStream(f) { f.pos = pos }
     return r
 }
 
-func sys_write(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
-    defer { fput(f) }
-    guard let count = countArg(regs.arg2) else { return Errno.EFAULT.negated }
-    var pos = f.pos
-    let r = vfs_write(f, regs.arg1, count, &pos)
-    if r > 0 && !isStream(f) { f.pos = pos }
-    return r
-}
+func sys_read(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_rw(regs, vfs_read) }
+
+func sys_write(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_rw(regs, vfs_write) }
 
 func sys_pread64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var pos = Int64(bitPattern: regs.arg3)
