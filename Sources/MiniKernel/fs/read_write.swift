@@ -52,28 +52,24 @@ func sys_read(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_rw(regs, vfs_r
 
 func sys_write(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_rw(regs, vfs_write) }
 
-func sys_pread64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+/// ksys_pread64()/ksys_pwrite64(): at the offset given, which a stream does
+/// not have (FMODE_PREAD/FMODE_PWRITE unset: -ESPIPE); the file's position
+/// stays. pwrite on an O_APPEND file still appends, as on Linux (a known
+/// difference from POSIX).
+private func ksys_prw(_ regs: UnsafeMutablePointer<PtRegs>, write: Bool) -> Int {
     var pos = Int64(bitPattern: regs.arg3)
     if pos < 0 { return Errno.EINVAL.negated }
     guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
     defer { fput(f) }
-    guard f.readable else { return Errno.EBADF.negated }
-    if isStream(f) || f.kind == .directory && false { return Errno.ESPIPE.negated }
-    guard let count = countArg(regs.arg2) else { return Errno.EFAULT.negated }
-    return vfs_read(f, regs.arg1, count, &pos)
-}
-
-func sys_pwrite64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    var pos = Int64(bitPattern: regs.arg3)
-    if pos < 0 { return Errno.EINVAL.negated }
-    guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
-    defer { fput(f) }
-    guard f.writable else { return Errno.EBADF.negated }
+    guard write ? f.writable : f.readable else { return Errno.EBADF.negated }
     if isStream(f) { return Errno.ESPIPE.negated }
     guard let count = countArg(regs.arg2) else { return Errno.EFAULT.negated }
-    // Linux ignores O_APPEND's position for pwrite only on... no: it appends (a known POSIX bug).
-    return vfs_write(f, regs.arg1, count, &pos)
+    return write ? vfs_write(f, regs.arg1, count, &pos) : vfs_read(f, regs.arg1, count, &pos)
 }
+
+func sys_pread64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_prw(regs, write: false) }
+
+func sys_pwrite64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { ksys_prw(regs, write: true) }
 
 /// struct iovec.
 private struct IoVec {
