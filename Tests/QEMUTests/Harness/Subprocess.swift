@@ -247,7 +247,7 @@ enum Subprocess {
             source.setEventHandler {
                 liveGroups.killAll()
                 signal(sig, SIG_DFL)
-                raise(sig)
+                kill(getpid(), sig)          // (raise() would pend on a dispatch thread that blocks it)
             }
             source.resume()
             signalSources.append(source)
