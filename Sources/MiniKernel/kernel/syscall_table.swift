@@ -91,6 +91,7 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "getpgid",         x86_64: 121, generic: 155, fn: sys_getpgid),
     SyscallEntry(name: "getsid",          x86_64: 124, generic: 156, fn: sys_getsid),
     SyscallEntry(name: "rt_sigpending",   x86_64: 127, generic: 136, fn: sys_rt_sigpending),
+    SyscallEntry(name: "rt_sigtimedwait",  x86_64: 128, generic: 137, fn: sys_rt_sigtimedwait),
     SyscallEntry(name: "rt_sigsuspend",    x86_64: 130, generic: 133, fn: sys_rt_sigsuspend),
     SyscallEntry(name: "mknod",            x86_64: 133, generic: -1,  fn: sys_mknod),
     SyscallEntry(name: "statfs",           x86_64: 137, generic: 43,  fn: sys_statfs),
