@@ -314,6 +314,26 @@ static inline long mono_ns(void)
 }
 static inline long sys_mprotect(void *addr, size_t len, long prot) { return syscall3(SYS_mprotect, (long)addr, (long)len, prot); }
 
+/* Remapping, syncing and advising (mm/mremap.swift, mm/msync.swift, mm/madvise.swift). */
+#define SYS_mremap          25
+#define SYS_msync           26
+#define SYS_madvise         28
+#define MREMAP_MAYMOVE      1
+#define MREMAP_FIXED        2
+#define MREMAP_DONTUNMAP    4
+#define MS_ASYNC            1
+#define MS_INVALIDATE       2
+#define MS_SYNC             4
+#define MADV_NORMAL         0
+#define MADV_RANDOM         1
+#define MADV_SEQUENTIAL     2
+#define MADV_WILLNEED       3
+#define MADV_DONTNEED       4
+static inline long sys_mremap(void *old, size_t old_len, size_t new_len, long flags, void *new_addr)
+{ return syscall5(SYS_mremap, (long)old, (long)old_len, (long)new_len, flags, (long)new_addr); }
+static inline long sys_msync(void *addr, size_t len, long flags) { return syscall3(SYS_msync, (long)addr, (long)len, flags); }
+static inline long sys_madvise(void *addr, size_t len, long advice) { return syscall3(SYS_madvise, (long)addr, (long)len, advice); }
+
 /* A pointer returned by mmap is an error when it lies in the last page (-4095..-1). */
 static inline int mmap_failed(void *p) { return (unsigned long)p >= (unsigned long)-4095L; }
 

@@ -112,8 +112,9 @@ private func sig_handler_ignored(_ h: UInt64, _ sig: Int32) -> Bool {
 }
 
 private func sig_ignored(_ t: Task, _ sig: Int32, force: Bool) -> Bool {
-    // Blocked signals are never ignored: the handler may change before unblocking.
-    if t.blocked.contains(sig) { return false }
+    // Blocked signals are never ignored: the handler may change before
+    // unblocking, or sigtimedwait (real_blocked) is waiting for them.
+    if t.blocked.contains(sig) || t.realBlocked.contains(sig) { return false }
     let h = t.sighand.actionFor(sig).handler
     // Init and SIGNAL_UNKILLABLE tasks: SIG_DFL means ignore, unless forced.
     if t.signal.flags.contains(.unkillable) && h == SIG_DFL && !(force && sig_kernel_only(sig)) {
@@ -177,7 +178,7 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
     let act = p.sighand.actionFor(sig)
     let fatal = act.handler == SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig)
         && !signal.flags.contains(.unkillable) || sig == SIGKILL
-    if fatal && !signal.flags.contains(.groupExit) && !target.blocked.contains(sig) {
+    if fatal && !signal.flags.contains(.groupExit) && !target.blocked.contains(sig) && !target.realBlocked.contains(sig) {
         signal.flags = .groupExit
         signal.groupExitCode = sig
         signal.groupStopCount = 0
@@ -293,10 +294,12 @@ func force_sig_fault_segv(_ address: UInt64) { force_sig_fault(SIGSEGV, address:
 
 // MARK: - taking a signal
 
-/// dequeue_signal(): the next signal `t` may take, synchronous ones first.
-private func dequeue_signal(_ t: Task, _ info: inout KSigInfo) -> Int32? {
+/// dequeue_signal(): the next signal `t` may take, synchronous ones first;
+/// `mask` is what it must leave pending (its blocked set, or for
+/// sigtimedwait everything it does not wait for). Called with siglock held.
+func dequeue_signal(_ t: Task, _ mask: SigSet, _ info: inout KSigInfo) -> Int32? {
     func pick(_ p: inout SigPending) -> Int32? {
-        let avail = SigSet(bits: p.signal.bits & ~t.blocked.bits)
+        let avail = SigSet(bits: p.signal.bits & ~mask.bits)
         guard !avail.isEmpty else { return nil }
         let sync = avail.bits & SYNCHRONOUS_MASK.bits
         let bits = sync != 0 ? sync : avail.bits
@@ -456,7 +459,7 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
             continue
         }
         var info = KSigInfo()
-        guard let sig = dequeue_signal(t, &info) else {
+        guard let sig = dequeue_signal(t, t.blocked, &info) else {
             siglock.unlockIrqRestore(flags)
             return false
         }

@@ -107,7 +107,7 @@ let task_memory_suite = KUnitSuite(name: "task_memory", cases: [
         // One mapped, touched page: dup_mm copies its VMA and the PUD, PMD
         // and PT above it; the page itself is shared copy-on-write.
         let a = UInt64(do_mmap(mm, 0, PAGE_SIZE, RW, ANON_PRIVATE))
-        t.expect(handle_mm_fault(mm, a, PF_WRITE_USER), "parent's page faulted in")
+        t.expect(handle_mm_fault_ok(mm, a, PF_WRITE_USER), "parent's page faulted in")
         if let d = fork_delta(&t, [], thread: false) {
             t.expectEqual(d, m.process + m.vma + 3 * Int(PAGE_SIZE), "process + one VMA + three page tables")
         }

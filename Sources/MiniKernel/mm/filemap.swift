@@ -1,19 +1,24 @@
-// Private file mappings, filled page by page from the file. Linux: mm/filemap.c
-// (filemap_fault), mm/memory.c (do_read_fault, do_cow_fault), mm/mmap.c (file
-// mappings in do_mmap), fs/binfmt_elf.c (elf_map, padzero).
+// File mappings, filled page by page from the file. Linux: mm/filemap.c
+// (filemap_fault), mm/memory.c (do_read_fault, do_cow_fault, do_shared_fault),
+// mm/mmap.c (file mappings in do_mmap), fs/binfmt_elf.c (elf_map, padzero).
 //
 // An area may be backed by a file (vma->vm_file, vm_pgoff): a page not yet
-// present is read from the file the first time it is touched, into a frame
-// of the area's own — a private copy, as for MAP_PRIVATE (Linux shares the
-// page-cache page read-only until the first write; the RAM filesystem has no
-// page cache, so the copy is made at once). Bytes at or past `fileEnd` read as
-// zeros: the ELF loader uses that for the partial page where .data meets .bss
-// (padzero). So exec no longer copies a program's whole image: only the pages
-// it touches, which makes exec of a 2 MB busybox cheap.
+// present is found in the file the first time it is touched. A RAM file's
+// pages are its data (fs/ramfs/file_mmu.swift), so they are its page cache:
+//  - MAP_SHARED maps the file's own frame, writable: a store through the
+//    mapping is a store into the file, seen by read() and by every other
+//    mapper, and write() is seen through the mapping (do_shared_fault).
+//  - MAP_PRIVATE maps the same frame copy-on-write; the first write copies it
+//    (do_cow_fault). A file still borrowed from the initramfs has no frames
+//    of its own: its pages are copied once into a page cache.
+// Bytes at or past `fileEnd` read as zeros: the ELF loader uses that for the
+// partial page where .data meets .bss (padzero), and its areas run on past
+// the file into .bss. An mmap() area (fileEnd = .max) ends with the file: a
+// page wholly past its end is VM_FAULT_SIGBUS, as filemap_fault answers.
 //
-// Not here: MAP_SHARED file mappings (they need the file's own pages:
-// -ENODEV), and SIGBUS past the end of a mapped file (such a page faults as
-// SIGSEGV).
+// Not here: truncation does not take pages out of existing mappings
+// (unmap_mapping_range): a page already mapped stays readable after a
+// shrinking ftruncate, where Linux would give SIGBUS on the next touch.
 
 import CShim
 
@@ -94,15 +99,32 @@ private func drop_pagecache_below(_ d: Dentry) {
     }
 }
 
-/// filemap_fault() + do_read_fault()/do_cow_fault(): a frame for `va`
-/// holding the file's bytes, zero past the end. A read of a whole file page
-/// maps the page cache's frame, shared copy-on-write (so every process
-/// running busybox runs the same frames of its text); a write, or the page
-/// where the file's part of the area ends (.data meeting .bss), gets a
-/// private copy. False when memory runs out.
-func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMutablePointer<UInt64>, write: Bool) -> Bool {
-    guard let file = vma.file else { return false }
+/// filemap_fault() + do_read_fault()/do_cow_fault()/do_shared_fault(): a
+/// frame for `va` holding the file's bytes, zero past the end. A shared area
+/// maps the file's own page, made if it was a hole. A private read of a whole
+/// file page maps the page cache's frame, shared copy-on-write (so every
+/// process running busybox runs the same frames of its text); a write, or the
+/// page where the file's part of the area ends (.data meeting .bss), gets a
+/// private copy. .sigbus past the end of the file, .sigsegv when memory runs out.
+func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMutablePointer<UInt64>, write: Bool) -> VMFault {
+    guard let file = vma.file else { return .sigsegv }
     let off = vma.pgoff + (va - vma.start)
+    if vma.fileEnd == UInt64.max {
+        let size = fs_lock.withLock { UInt64(file.inode.size) }
+        if off >= PAGE_ALIGN(size) { return .sigbus }
+    }
+    if vma.isShared {
+        let frame = fs_lock.withLock { () -> PhysAddr? in
+            let inode = file.inode
+            // The file's pages become its own before they are written through a mapping.
+            guard ramfs_unborrow_locked(inode) else { return nil }
+            return ramfs_share_page_locked(inode, Int(off / PAGE_SIZE), create: true)
+        }
+        guard let frame else { return .sigsegv }
+        pte.pointee = mk_pte(frame, vma.flags, cow: false)
+        mm.rss += 1
+        return .ok
+    }
     if !write && off & (PAGE_SIZE - 1) == 0 {
         let shared = fs_lock.withLock { () -> PhysAddr? in
             let inode = file.inode
@@ -115,10 +137,10 @@ func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMut
         if let frame = shared {
             pte.pointee = mk_pte(frame, vma.flags, cow: true)
             mm.rss += 1
-            return true
+            return .ok
         }
     }
-    guard let page = get_zeroed_page() else { return false }
+    guard let page = get_zeroed_page() else { return .sigsegv }
     fs_lock.withLock {
         let inode = file.inode
         let end = min(vma.fileEnd, UInt64(inode.size))
@@ -128,30 +150,40 @@ func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMut
     }
     pte.pointee = mk_pte(page, vma.flags, cow: false)
     mm.rss += 1
-    return true
+    return .ok
 }
 
-/// mmap() of a file: MAP_PRIVATE of a regular file opened for reading.
+/// mmap() of a file: a regular file, MAP_PRIVATE opened for reading, MAP_SHARED
+/// also for writing when PROT_WRITE is asked. The checks in do_mmap()'s order.
 func do_mmap_file(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64, _ prot: UInt64, _ flags: UInt64,
                   _ fd: UInt64, _ off: UInt64) -> Int {
     guard let f = fget(fd & 0xffff_ffff) else { return Errno.EBADF.negated }
     defer { fput(f) }
-    guard f.kind == .regular, let d = f.dentry else { return Errno.ENODEV.negated }
-    guard f.readable else { return Errno.EACCES.negated }
-    switch flags & MAP_TYPE {
-    case MAP_PRIVATE: break
-    case MAP_SHARED, MAP_SHARED_VALIDATE: return Errno.ENODEV.negated
-    default: return Errno.EINVAL.negated
-    }
     if len == 0 { return Errno.EINVAL.negated }
     if off > UInt64(Int64.max) - PAGE_ALIGN(len) { return Errno.EOVERFLOW.negated }
+    var type = flags & MAP_TYPE
+    switch type {
+    case MAP_SHARED, MAP_SHARED_VALIDATE:
+        if prot & PROT_WRITE != 0 && !f.writable { return Errno.EACCES.negated }
+        // A read-only descriptor's shared mapping can never be written: it
+        // is made private without VM_MAYWRITE, so mprotect cannot add PROT_WRITE.
+        if !f.writable { type = MAP_PRIVATE }
+        fallthrough
+    case MAP_PRIVATE:
+        guard f.readable else { return Errno.EACCES.negated }
+        guard f.kind == .regular, f.dentry != nil else { return Errno.ENODEV.negated }
+    default:
+        return Errno.EINVAL.negated
+    }
+    guard let d = f.dentry else { return Errno.ENODEV.negated }
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
-    let r = __do_mmap(mm, addr, len, prot, (flags & ~MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, extra: [])
-    if r < 0 { return r }
-    guard let vma = find_vma(mm, UInt64(r)), vma.start == UInt64(r) else { return r }
-    // A neighbouring anonymous area may have been merged in: give the file its own area.
-    if vma.end != UInt64(r) + PAGE_ALIGN(len) || vma.file != nil { return Errno.ENOMEM.negated }
-    vma_set_file(vma, d, pgoff: off, fileEnd: UInt64.max)
+    let shared = type != MAP_PRIVATE
+    let r = __do_mmap(mm, addr, len, prot, (flags & ~MAP_TYPE) | (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS,
+                      extra: [], file: d, pgoff: off)
+    if r >= 0 && !shared && flags & MAP_TYPE != MAP_PRIVATE, let vma = find_vma(mm, UInt64(r)) {
+        vma.flags.remove(.mayWrite)
+        vma.flags.insert(.mayShare)
+    }
     return r
 }

@@ -101,43 +101,48 @@ func flush_tlb_mm(_ mm: MMStruct) {
 
 // MARK: - Faults
 
-/// handle_mm_fault(): resolve a fault at `address` in `mm`, or say it cannot
-/// be (the caller then sends SIGSEGV or takes the exception-table fixup).
-/// Demand-zero for anonymous areas (including the stack), copy-on-write,
-/// and the access checks of arch/x86/mm/fault.c access_error().
-func handle_mm_fault(_ mm: MMStruct, _ address: UInt64, _ error: PFErrorCode) -> Bool {
-    if error.contains(.reserved) { return false }
+/// vm_fault_t, reduced to what the fault's caller acts on: resolved, a bad
+/// access (SIGSEGV, or -EFAULT from a user copy), or a file page that does
+/// not exist (VM_FAULT_SIGBUS: past the end of a mapped file).
+enum VMFault { case ok, sigsegv, sigbus }
+
+/// handle_mm_fault(): resolve a fault at `address` in `mm`, or say why it
+/// cannot be (the caller then sends the signal or takes the exception-table
+/// fixup). Demand-zero for anonymous areas (including the stack), file pages,
+/// copy-on-write, and the access checks of arch/x86/mm/fault.c access_error().
+func handle_mm_fault(_ mm: MMStruct, _ address: UInt64, _ error: PFErrorCode) -> VMFault {
+    if error.contains(.reserved) { return .sigsegv }
     mm.mmapLock.lock()
-    let ok = __handle_mm_fault(mm, address, write: error.contains(.write), instr: error.contains(.instr))
+    let r = __handle_mm_fault(mm, address, write: error.contains(.write), instr: error.contains(.instr))
     mm.mmapLock.unlock()
-    return ok
+    return r
 }
 
-func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bool) -> Bool {
-    guard address < TASK_SIZE, let vma = find_vma(mm, address), vma.start <= address else { return false }
+func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bool) -> VMFault {
+    guard address < TASK_SIZE, let vma = find_vma(mm, address), vma.start <= address else { return .sigsegv }
     // access_error()
     if write {
-        if !vma.flags.contains(.write) { return false }
+        if !vma.flags.contains(.write) { return .sigsegv }
     } else if instr {
-        if !vma.flags.contains(.exec) { return false }
+        if !vma.flags.contains(.exec) { return .sigsegv }
     } else if vma.flags.intersection(.accessFlags).isEmpty {
-        return false
+        return .sigsegv
     }
     let va = page_align_down(address)
-    guard let pte = pte_offset(mm, va, create: true) else { return false }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
+    guard let pte = pte_offset(mm, va, create: true) else { return .sigsegv }   // OOM: SIGSEGV (Linux: VM_FAULT_OOM)
     let e = pte.pointee
     guard let frame = pte_frame(e) else {
         if vma.file != nil { return filemap_fault(mm, vma, va, pte, write: write) }
-        return do_anonymous_page(mm, vma, pte) != nil
+        return do_anonymous_page(mm, vma, pte) != nil ? .ok : .sigsegv
     }
     if write && e & PTEFlags.writable.rawValue == 0 {
-        return do_wp_page(mm, vma, va, pte, frame)
+        return do_wp_page(mm, vma, va, pte, frame) ? .ok : .sigsegv
     }
     // Spurious (a stale TLB entry, or another CPU got here first): rewrite
     // the entry from the area so that it cannot fault the same way again.
     pte.pointee = mk_pte(frame, vma.flags, cow: e & PTEFlags.cow.rawValue != 0)
     flush_tlb_page(mm, va)
-    return true
+    return .ok
 }
 
 /// do_wp_page(): a write to a present read-only page of a writable area.

@@ -238,8 +238,9 @@ func calc_vm_prot_bits(_ prot: UInt64) -> VMFlags {
 }
 
 /// Faults in every page of [start, end) now (MAP_SHARED anonymous areas,
-/// MAP_POPULATE, MAP_LOCKED). False when memory runs out.
-private func __populate_range(_ mm: MMStruct, _ vma: VMArea, _ start: UInt64, _ end: UInt64) -> Bool {
+/// MAP_POPULATE, MAP_LOCKED, mremap growing a shared anonymous area).
+/// False when memory runs out.
+func __populate_range(_ mm: MMStruct, _ vma: VMArea, _ start: UInt64, _ end: UInt64) -> Bool {
     var va = start
     while va < end {
         guard let pte = pte_offset(mm, va, create: true) else { return false }
@@ -264,8 +265,10 @@ func do_mmap(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64, _ prot: UInt64, _ fl
 }
 
 /// The body of do_mmap with the lock held; `extra` adds informational flags
-/// (the ELF loader marks its areas).
-func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64, _ flagsIn: UInt64, extra: VMFlags) -> Int {
+/// (the ELF loader marks its areas); `file` backs the area from `pgoff` on
+/// (mmap of a file, mm/filemap.swift).
+func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64, _ flagsIn: UInt64, extra: VMFlags,
+               file: Dentry? = nil, pgoff: UInt64 = 0) -> Int {
     if lenIn == 0 { return Errno.EINVAL.negated }
     var addr = addrIn
     var flags = flagsIn
@@ -308,15 +311,18 @@ func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64
     }
     let vma = VMArea(start: addr, end: addr + len, flags: vmFlags)
     insert_vma(mm, vma)
-    let populate = vmFlags.contains(.shared) || flags & MAP_LOCKED != 0
-        || flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
+    if let file { vma_set_file(vma, file, pgoff: pgoff, fileEnd: UInt64.max) }
+    // Shared anonymous memory has no object to come back to: it is made now.
+    // A file area reads the file's pages on demand (MAP_POPULATE included).
+    let populate = file == nil && (vmFlags.contains(.shared) || flags & MAP_LOCKED != 0
+        || flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE)
     if populate && !__populate_range(mm, vma, addr, addr + len) {
-        if vmFlags.contains(.shared) {
+        if vmFlags.contains(.shared) && file == nil {
             _ = __do_munmap(mm, addr, len)
             return Errno.ENOMEM.negated
         }
     }
-    if !vmFlags.contains(.shared) { vma_merge_range(mm, addr, addr + len) }
+    if !vmFlags.contains(.shared) && file == nil { vma_merge_range(mm, addr, addr + len) }
     return Int(addr)
 }
 

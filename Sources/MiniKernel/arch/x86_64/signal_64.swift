@@ -38,8 +38,9 @@ private struct SigContext {
     var reserved = InlineArray<8, UInt64>(repeating: 0)
 }
 
-/// The 128-byte user siginfo, filled from the kernel's KSigInfo.
-private func siginfoBytes(_ i: KSigInfo) -> InlineArray<16, UInt64> {
+/// The 128-byte user siginfo, filled from the kernel's KSigInfo
+/// (copy_siginfo_to_user: signal frames, sigtimedwait).
+func siginfoBytes(_ i: KSigInfo) -> InlineArray<16, UInt64> {
     var w = InlineArray<16, UInt64>(repeating: 0)
     w[0] = UInt64(UInt32(bitPattern: i.signo)) | UInt64(UInt32(bitPattern: i.errno)) << 32
     w[1] = UInt64(UInt32(bitPattern: i.code))

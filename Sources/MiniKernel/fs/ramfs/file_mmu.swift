@@ -115,9 +115,10 @@ func ramfs_allocate_locked(_ i: Inode, _ off: Int, _ end: Int) -> Bool {
     return true
 }
 
-/// The frame of page `idx` for a mapping to share (get_page'd), or nil (a hole, or borrowed).
-func ramfs_share_page_locked(_ i: Inode, _ idx: Int) -> PhysAddr? {
-    guard !ramfs_borrowed(i), let va = ramfs_page_locked(i, idx, create: false) else { return nil }
+/// The frame of page `idx` for a mapping to share (get_page'd), or nil (a hole,
+/// or borrowed). `create` fills a hole with a zeroed page first (MAP_SHARED).
+func ramfs_share_page_locked(_ i: Inode, _ idx: Int, create: Bool = false) -> PhysAddr? {
+    guard !ramfs_borrowed(i), let va = ramfs_page_locked(i, idx, create: create) else { return nil }
     let frame = __pa(va)
     get_page(frame)
     return frame

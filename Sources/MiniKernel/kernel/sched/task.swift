@@ -92,6 +92,8 @@ final class Task {
     // Signals sent to this thread only, and those it blocks.
     var pending = SigPending()
     var blocked = SigSet()
+    /// real_blocked: the mask sigtimedwait lowered `blocked` from while it sleeps.
+    var realBlocked = SigSet()
     /// The mask to restore after a handler that sigsuspend-like calls installed.
     var savedSigmask: SigSet? = nil
     /// JOBCTL_STOP_PENDING: this thread still has to take part in a group stop.

@@ -6,7 +6,8 @@
 // and otherwise oopses, exactly the order of Linux's page_fault_oops path.
 //
 //  - user mode: the current mm resolves the fault (demand paging, COW), or
-//    the task gets SIGSEGV; either way the fault is "handled" (true).
+//    the task gets SIGSEGV (SIGBUS for a page past the end of a mapped
+//    file); either way the fault is "handled" (true).
 //  - kernel mode at a user address from inside a user-copy routine (an
 //    instruction the exception table covers): the kernel is touching user
 //    memory on the user's behalf — writing wait4's status into a page not yet
@@ -24,17 +25,20 @@ var ktest_user_fault_hook: (@convention(c) (UnsafeMutablePointer<PtRegs>, UInt64
 
 func handle_page_fault(_ regs: UnsafeMutablePointer<PtRegs>, _ ec: PFErrorCode, _ address: UInt64) -> Bool {
     if regs.pointee.user_mode {
-        if let mm = mm_of_current(), handle_mm_fault(mm, address, ec) { return true }
+        let r = mm_of_current().map { handle_mm_fault($0, address, ec) } ?? .sigsegv
+        if r == .ok { return true }
         if let hook = ktest_user_fault_hook {
             hook(regs, address, ec.rawValue)
             return true
         }
-        force_sig_fault_segv(address)
+        // do_sigbus(): a mapped file page that does not exist.
+        if r == .sigbus { force_sig_fault(SIGBUS, code: BUS_ADRERR, address: address) }
+        else { force_sig_fault_segv(address) }
         return true
     }
     // Kernel mode.
     guard address < TASK_SIZE, !ec.contains(.reserved),
           search_exception_tables(regs.pointee.rip) != nil,
           let mm = mm_of_current() else { return false }
-    return handle_mm_fault(mm, address, ec)
+    return handle_mm_fault(mm, address, ec) == .ok
 }
