@@ -38,7 +38,7 @@ LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
 QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all kernel userland run test debug clean check-tools check-test-tools bench
+.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench
 all: check-tools kernel userland
 
 kernel: $(KERNEL)
@@ -90,7 +90,7 @@ run: all $(BUILD)/demo.cpio
 # Every boot and host program has its own deadline; TEST_TIMEOUT (seconds) bounds
 # the whole suite as well, so a harness bug ends in a failure, never a silent hang.
 TEST_TIMEOUT ?= 1800
-test: check-tools check-test-tools
+test: check-tools check-test-tools check-linux
 	@scripts/with-load.sh $(or $(LOAD),0) timeout --kill-after=10 $(TEST_TIMEOUT) swift test; \
 	  status=$$?; [ $$status -ne 124 ] || echo "make test: the suite ran past TEST_TIMEOUT=$(TEST_TIMEOUT) s and was stopped"; \
 	  exit $$status
@@ -132,6 +132,16 @@ check-test-tools:
 	  echo "Missing tools for the tests:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y$$missing"; \
 	  exit 1; fi
+
+# The tests' second oracle (Tests/QEMUTests/Harness/LinuxQEMU.swift) and make bench's other
+# kernel: Debian's own kernel, fetched once into ~/.cache/minikernel/linux/ by
+# scripts/linux_kernel.py (apt-get download; never into the repository).
+check-linux: check-test-tools
+	@timeout 1200 python3 scripts/linux_kernel.py >/dev/null || { \
+	  echo "make test: Debian's kernel could not be fetched into $${XDG_CACHE_HOME:-$$HOME/.cache}/minikernel/linux/ (see above)."; \
+	  echo "The Linux-oracle tests boot it in QEMU. It needs apt-get, dpkg-deb and network to a Debian mirror;"; \
+	  echo "on a fresh machine run 'sudo apt-get update' first. Try: python3 scripts/linux_kernel.py"; \
+	  exit 1; }
 
 # The reader's guide's diagrams (docs/): each docs/diagrams/NAME.dot is rendered
 # to the committed docs/diagrams/NAME.svg. Needs Graphviz (apt-get install graphviz).

@@ -15,6 +15,9 @@
  * DEST=->TARGET makes DEST a symbolic link to TARGET (mode 0120777, the target as its data),
  * as Linux's "slink" lines do (busybox's applet links).
  *
+ * DEST=c:MODE:MAJOR:MINOR makes DEST a character device (mode 020000 | MODE, octal), as
+ * Linux's "nod" lines do: /dev/console=c:600:5:1.  Such a host path cannot be a SRC.
+ *
  * newc layout per entry: 110-byte ASCII header ("070701" + 13 fields of 8 hex digits), the
  * NUL-terminated name, zero padding so header+name is a multiple of 4, the data, zero padding
  * so the data is a multiple of 4.
@@ -61,6 +64,8 @@ static void pad4(void)
     emit(zeros, (4 - out_len % 4) % 4);
 }
 
+static unsigned long rdev_major, rdev_minor;   /* for the next character device entry */
+
 static void emit_entry(const char *name, unsigned long mode, unsigned long nlink,
                        const void *data, unsigned long size, unsigned long ino)
 {
@@ -69,7 +74,9 @@ static void emit_entry(const char *name, unsigned long mode, unsigned long nlink
     int n = snprintf(hdr, sizeof hdr,
                      "070701%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX%08lX",
                      ino, mode, 0UL /* uid */, 0UL /* gid */, nlink, 0UL /* mtime */, size,
-                     0UL, 0UL /* dev major/minor */, 0UL, 0UL /* rdev major/minor */,
+                     0UL, 0UL /* dev major/minor */,
+                     (mode & 0170000) == 020000 ? rdev_major : 0UL,
+                     (mode & 0170000) == 020000 ? rdev_minor : 0UL,
                      namesize, 0UL /* check */);
     if (n != 110)
         die("internal error: header for %s is not 110 bytes%s", name, "");
@@ -182,10 +189,19 @@ static void add(const char *arg)
     if (in_list(dirs, ndirs, dest))
         die("'%s' is already a directory in the archive%s", dest, "");
 
-    unsigned long size;
+    unsigned long size, mode = 0100755;
     int is_link = strncmp(src, "->", 2) == 0 && src[2];
+    unsigned long dmode, dmaj, dmin;
+    char tail;
     unsigned char *data;
-    if (is_link) {
+    if (sscanf(src, "c:%lo:%lu:%lu%c", &dmode, &dmaj, &dmin, &tail) == 3) {
+        if (dmode > 07777 || dmaj > 0xfff || dmin > 0xfffff)
+            die("bad device node '%s' (expected c:MODE:MAJOR:MINOR)%s", src, "");
+        mode = 020000 | dmode;
+        size = 0;
+        data = NULL;
+    } else if (is_link) {
+        mode = 0120777;
         size = strlen(src + 2);
         data = (unsigned char *)strdup(src + 2);
     } else {
@@ -203,7 +219,11 @@ static void add(const char *arg)
         }
         *p = '/';
     }
-    emit_entry(dest, is_link ? 0120777 : 0100755, 1, data, size, next_ino++);
+    if ((mode & 0170000) == 020000) {
+        rdev_major = dmaj;
+        rdev_minor = dmin;
+    }
+    emit_entry(dest, mode, 1, data, size, next_ino++);
     files = push(files, &nfiles, dest);
     free(data);
     free(dest);

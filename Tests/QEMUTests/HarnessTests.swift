@@ -18,6 +18,23 @@ struct HarnessTests {
         #expect(BootOutcome(status: 1, timedOut: true) == .timeout)
     }
 
+    /// The Linux oracle's view of a console: both kernels' line prefixes are dropped (also
+    /// after user output without a final newline), and init's exit line is kept apart.
+    @Test("PidOneView reads MiniKernel's and Linux's consoles alike")
+    func pidOneView() {
+        func boot(_ console: String) -> BootResult {
+            BootResult(console: console, status: 0, timedOut: false, qemuStderr: "", command: [], seconds: 0)
+        }
+        let exit = "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300"
+        let mk = PidOneView(boot("[    0.012345][    C0] MiniKernel version x\nhello\nno newline[    0.2][    C1] \(exit)\n"))
+        let lx = PidOneView(boot("[    4.125249] Run /init as init process\nhello\nno newline[    4.200000] \(exit)\n"
+            + "[    4.201000] CPU: 0 PID: 1 Comm: init Not tainted 6.1.0-57-amd64 #1\n"))
+        #expect(mk.output == "hello\nno newline")
+        #expect(mk == lx)
+        #expect(lx.initExit == exit)
+        #expect(PidOneView(boot("[not a prefix] user\n")).output == "[not a prefix] user\n")
+    }
+
     /// The ways a host run can end (Subprocess): CI once spent its 90 minutes
     /// waiting for EOF on a pipe that a killed wrapper's child still held.
     @Test("host runs: output and status, a deadline that kills the whole group, no wait for a leftover's pipe")

@@ -26,7 +26,7 @@ int memcmp(const void *a, const void *b, size_t n);
 
 void print(const char *s);
 void print_int(long v);
-/* %d %i %ld %u %lu %x %lx %s %c %p %% with optional '0' flag and width, 'l' modifier */
+/* %d %i %ld %u %lu %x %lx %o %lo %s %c %p %% with optional '0' flag and width, 'l' modifier */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int format(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void fail(const char *msg);

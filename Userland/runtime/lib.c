@@ -186,6 +186,11 @@ static void vformat(struct out *o, const char *fmt, va_list ap)
             put_num(o, v, 16, 0, width, pad);
             break;
         }
+        case 'o': {
+            unsigned long v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+            put_num(o, v, 8, 0, width, pad);
+            break;
+        }
         case 'p':
             put(o, '0');
             put(o, 'x');

@@ -3,13 +3,13 @@
 
 `make bench` builds the kernel and build/userland/bench/*, then runs this script, which
 
- 1. fetches Debian's kernel once (`apt-get download linux-image-amd64` and the
-    linux-image-<version>-amd64 package it depends on) into a cache outside the repository,
-    ${XDG_CACHE_HOME:-~/.cache}/minikernel/linux/, takes /boot/vmlinuz-* out of the package
-    (dpkg-deb) and extracts the uncompressed vmlinux from that bzImage the way Linux's
-    scripts/extract-vmlinux does: find a compression magic, decompress from there, keep the
-    first result that is an ELF file.  QEMU boots vmlinux through its PVH note, as it boots
-    MiniKernel.  Without network (or apt) it says so and benchmarks MiniKernel alone.
+ 1. fetches Debian's kernel once with scripts/linux_kernel.py (shared with the tests'
+    second oracle): `apt-get download linux-image-amd64` and the linux-image-<version>-amd64
+    package it depends on, into a cache outside the repository,
+    ${XDG_CACHE_HOME:-~/.cache}/minikernel/linux/, and the uncompressed vmlinux extracted
+    from its bzImage as Linux's scripts/extract-vmlinux does.  QEMU boots vmlinux through its
+    PVH note, as it boots MiniKernel.  Without network (or apt) it says so and benchmarks
+    MiniKernel alone.
  2. builds one initramfs per program (cpio "newc", written here): /init, and /dev/console
     (character device 5:1) because Linux opens it for init's fds 0-2; MiniKernel ignores it.
  3. boots every program with the same QEMU line for both kernels
@@ -36,10 +36,8 @@ a crash, or a timeout outside --icount).
 """
 
 import argparse
-import bz2
 import datetime
 import json
-import lzma
 import os
 import platform
 import re
@@ -48,15 +46,17 @@ import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "build"
-PROGRAMS = ["boot", "spawn_reap", "exit_latency", "group_exit", "tree"]
+PROGRAMS = ["boot", "spawn_reap", "exit_latency", "group_exit", "tree", "busybox_spawn"]
+# Programs whose initramfs also holds Debian's static busybox and its applet links
+# (scripts/busybox-initramfs.sh); skipped, with a note, when /bin/busybox is missing.
+BUSYBOX_PROGRAMS = {"busybox_spawn"}
+BUSYBOX = Path(os.environ.get("BUSYBOX", "/bin/busybox"))
 APPEND = "console=ttyS0 quiet init=/init panic=-1"
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 KERNELS = ["minikernel", "linux"]
@@ -68,147 +68,9 @@ def log(msg=""):
     print(msg, flush=True)
 
 
-# ---------------------------------------------------------------- Linux: fetch and extract
-
-def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "minikernel" / "linux"
-
-
-def run_quiet(cmd, cwd=None):
-    """Runs cmd; returns (ok, combined output)."""
-    try:
-        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, str(e)
-    return p.returncode == 0, p.stdout.decode(errors="replace")
-
-
-def apt_download(pkg, cwd):
-    ok, out = run_quiet(["apt-get", "download", pkg], cwd=cwd)
-    if not ok and os.geteuid() == 0:
-        # A fresh machine may have no package lists yet.
-        log("  apt-get download failed; running apt-get update once and retrying")
-        run_quiet(["apt-get", "update", "-q"])
-        ok, out = run_quiet(["apt-get", "download", pkg], cwd=cwd)
-    return ok, out
-
-
-# Linux's scripts/extract-vmlinux tries these, in this order.
-COMPRESSIONS = [
-    ("gzip", b"\x1f\x8b\x08"),
-    ("xz", b"\xfd7zXZ\x00"),
-    ("bzip2", b"BZh"),
-    ("lzma", b"\x5d\x00\x00\x00"),
-    ("lzo", b"\x89LZO"),
-    ("lz4", b"\x02\x21\x4c\x18"),
-    ("zstd", b"\x28\xb5\x2f\xfd"),
-]
-TOOL_FOR = {"lzo": ["lzop", "-dc"], "lz4": ["lz4", "-dc"], "zstd": ["zstd", "-dc"]}
-
-
-def _decompressor(kind):
-    if kind == "gzip":
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if kind == "xz":
-        return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
-    if kind == "lzma":
-        return lzma.LZMADecompressor(format=lzma.FORMAT_ALONE)
-    if kind == "bzip2":
-        return bz2.BZ2Decompressor()
-    return None
-
-
-def try_decompress(kind, blob):
-    """Decompresses blob (which may have trailing bytes) or returns None."""
-    if kind in TOOL_FOR:
-        tool = TOOL_FOR[kind]
-        if not shutil.which(tool[0]):
-            return None
-        # Like extract-vmlinux: keep what the tool wrote even if it complains about the tail.
-        p = subprocess.run(tool, input=blob, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        return p.stdout if p.stdout[:4] == b"\x7fELF" else None
-    try:
-        probe = _decompressor(kind)
-        if probe.decompress(blob, 64)[:4] != b"\x7fELF":     # cheap check of the first bytes
-            return None
-        return _decompressor(kind).decompress(blob)
-    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError):
-        return None
-
-
-def extract_vmlinux(bzimage):
-    """The uncompressed ELF inside a bzImage: (bytes, compression, offset)."""
-    for kind, magic in COMPRESSIONS:
-        pos = bzimage.find(magic)
-        tries = 0
-        while pos != -1 and tries < 64:
-            out = try_decompress(kind, bzimage[pos:])
-            if out:
-                return out, kind, pos
-            pos = bzimage.find(magic, pos + 1)
-            tries += 1
-    raise RuntimeError("no compressed ELF payload found in the bzImage")
-
-
-def fetch_linux(refresh=False):
-    """Returns (vmlinux Path, info dict) or (None, reason)."""
-    cache = cache_dir()
-    meta_path = cache / "vmlinux.json"
-    if meta_path.exists() and not refresh:
-        meta = json.loads(meta_path.read_text())
-        vmlinux = cache / meta["vmlinux"]
-        if vmlinux.exists():
-            log(f"Linux: using the cached {meta['package']} {meta['version']} ({vmlinux})")
-            return vmlinux, meta
-    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        return None, "apt-get/dpkg-deb not found (not a Debian machine)"
-    cache.mkdir(parents=True, exist_ok=True)
-    log(f"Linux: fetching Debian's linux-image-amd64 into {cache} (once; about 70 MB)")
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        ok, out = apt_download("linux-image-amd64", tmp)
-        if not ok:
-            last = (out.strip().splitlines() or ["no output"])[-1]
-            return None, f"apt-get download linux-image-amd64 failed: {last}"
-        meta_deb = next(Path(tmp).glob("linux-image-amd64_*.deb"))
-        ok, depends = run_quiet(["dpkg-deb", "-f", str(meta_deb), "Depends"])
-        m = re.search(r"(linux-image-[0-9][^\s,(]*-amd64)", depends)
-        if not ok or not m:
-            return None, f"cannot read linux-image-amd64's dependency: {depends.strip()}"
-        image_pkg = m.group(1)
-        log(f"  linux-image-amd64 depends on {image_pkg}; downloading it")
-        ok, out = apt_download(image_pkg, tmp)
-        if not ok:
-            return None, f"apt-get download {image_pkg} failed: {out.strip()}"
-        deb = next(Path(tmp).glob(f"{image_pkg}_*.deb"))
-        ok, version = run_quiet(["dpkg-deb", "-f", str(deb), "Version"])
-        version = version.strip()
-        # Only /boot is needed: dpkg-deb's file system tar, filtered by tar.
-        extract = Path(tmp) / "x"
-        extract.mkdir()
-        p = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{extract}' --wildcards './boot/vmlinuz-*'"
-                           " './boot/config-*'", shell=True, stderr=subprocess.PIPE)
-        vmlinuz = sorted(extract.glob("boot/vmlinuz-*"))
-        if p.returncode != 0 or not vmlinuz:
-            return None, f"no /boot/vmlinuz-* in {deb.name}: {p.stderr.decode(errors='replace').strip()}"
-        kver = vmlinuz[0].name[len("vmlinuz-"):]
-        log(f"  extracting vmlinux from {vmlinuz[0].name}")
-        elf, kind, offset = extract_vmlinux(vmlinuz[0].read_bytes())
-        name = f"vmlinux-{kver}"
-        (cache / name).write_bytes(elf)
-        # The kernel's .config: the memory figures need CONFIG_PAGE_TABLE_ISOLATION (PGD size).
-        configs = sorted(extract.glob("boot/config-*"))
-        config_name = None
-        if configs:
-            config_name = f"config-{kver}"
-            shutil.copyfile(configs[0], cache / config_name)
-        meta = {"package": image_pkg, "version": version, "kernel_release": kver, "vmlinux": name,
-                "config": config_name,
-                "compression": kind, "payload_offset": offset, "vmlinux_bytes": len(elf),
-                "fetched": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-        log(f"  {name}: {len(elf)} bytes ({kind} payload at offset {offset})")
-        return cache / name, meta
+# Debian's kernel: fetched and extracted by scripts/linux_kernel.py (the tests use it too).
+sys.path.insert(0, str(REPO / "scripts"))
+from linux_kernel import cache_dir, fetch_linux_locked, run_quiet  # noqa: E402
 
 
 # ---------------------------------------------------------------- initramfs
@@ -230,6 +92,14 @@ def make_initramfs(program):
     src = BUILD / "userland" / "bench" / program
     dst = BUILD / "bench" / "initramfs" / f"{program}.cpio"
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if program in BUSYBOX_PROGRAMS:
+        # busybox, its applet links (/bin/sh), the program as /init and /dev/console.
+        p = subprocess.run([str(REPO / "scripts" / "busybox-initramfs.sh"), str(dst), f"/init={src}",
+                            "/dev/console=c:600:5:1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=120, env={**os.environ, "BUSYBOX": str(BUSYBOX)})
+        if p.returncode != 0:
+            sys.exit(f"bench: scripts/busybox-initramfs.sh failed: {p.stdout.decode(errors='replace')}")
+        return dst
     dst.write_bytes(cpio_newc([
         ("dev", 0o040755, b"", 0, 0),
         ("dev/console", 0o020600, b"", 5, 1),      # Linux opens it for init's fds 0-2
@@ -414,6 +284,11 @@ def main():
     mode = "icount" if args.icount else "tcg"
     smps = [int(s) for s in args.smp.split(",")]
     programs = [p for p in args.programs.split(",") if p]
+    busybox_note = None
+    if BUSYBOX_PROGRAMS & set(programs) and not (BUSYBOX.exists() and os.access(BUSYBOX, os.X_OK)):
+        busybox_note = f"{', '.join(sorted(BUSYBOX_PROGRAMS & set(programs)))} not run: no {BUSYBOX} (apt-get install busybox-static)"
+        log(f"bench: {busybox_note}")
+        programs = [p for p in programs if p not in BUSYBOX_PROGRAMS]
     for p in programs:
         if not (BUILD / "userland" / "bench" / p).exists():
             sys.exit(f"bench: build/userland/bench/{p} is missing: run `make bench`")
@@ -427,7 +302,7 @@ def main():
         linux_note = "not run (--no-linux)"
     else:
         try:
-            vmlinux, res = fetch_linux(args.refresh_linux)
+            vmlinux, res = fetch_linux_locked(args.refresh_linux)
         except Exception as e:                       # noqa: BLE001 - any failure means "no Linux"
             vmlinux, res = None, f"{type(e).__name__}: {e}"
         if vmlinux:
@@ -651,6 +526,8 @@ def main():
     target("exit latency (exit_latency, median)", ("exit_latency", "exit_to_wait_ns", ()), 1 / 4)
     target("exit_group, 64 threads on 4 CPUs", ("group_exit", "exit_group_ns", (("threads", 64),)), 1 / 4, smp_only=4)
     target("reparenting tree (tree, total)", ("tree", "total_ns", ()), 1 / 4)
+    target("sh -c true spawned by busybox (busybox_spawn, mean of 200; issue 12)",
+           ("busybox_spawn", "sh_c_true_ns", ()), 1 / 4)
     target("boot: QEMU start to init's first line", ("boot", "qemu_start_to_init_ns", ()), 1 / 30)
     target("boot: kernel's CLOCK_MONOTONIC at init", ("boot", "monotonic_at_init_us", ()), 1 / 30)
     t_mem = mem["minikernel"]["thread"]
@@ -685,7 +562,7 @@ def main():
     out += head + [""] + rows_md + [""]
     out += ["Series:", ""] + series_md
     out += ["Memory per task:", ""] + mem_md + [""]
-    out += ["Targets (issue 6; the benchmark's goals, never a timed test):", ""] + targets_md + [""]
+    out += ["Targets (issues 6 and 12; the benchmark's goals, never a timed test):", ""] + targets_md + [""]
     out += ["CPUs:"] + ["  " + c for c in cpu_md] + [""]
     if stalls:
         out.append("Could not run (timeouts):")
@@ -696,6 +573,9 @@ def main():
         out.append(f"FAILED runs: {len(failures)}")
         for f in failures:
             out.append(f"  {KERNEL_TITLE[f['kernel']]} -smp {f['smp']} {f['program']} run {f['run']}: {f['problem']}")
+        out.append("")
+    if busybox_note:
+        out.append(f"Skipped: {busybox_note}")
         out.append("")
     out.append(f"Total time: {time.monotonic() - started_at:.0f} s")
     text = "\n".join(out)

@@ -6,7 +6,8 @@ enum Initramfs {
     /// Writes a cpio `newc` archive holding `files` and returns its path.
     ///
     /// Each `dest` is the absolute path inside the archive (`/init`,
-    /// `/bin/child`); `src` a host file. gen_init_cpio adds the parent
+    /// `/bin/child`); `src` a host file, `->TARGET` (a symbolic link) or
+    /// `c:MODE:MAJOR:MINOR` (a character device). gen_init_cpio adds the parent
     /// directories itself. The archive goes in a fresh temp directory; pass
     /// the returned path to `discard` when done.
     static func make(files: [(dest: String, src: String)], tool: URL = Repo.genInitCpio) async throws -> String {
@@ -15,7 +16,9 @@ enum Initramfs {
             guard file.dest.hasPrefix("/"), !file.dest.contains("=") else {
                 throw HarnessError("Initramfs: destination must be absolute and contain no '=': \(file.dest)")
             }
-            guard FileManager.default.fileExists(atPath: file.src) else {
+            // "->TARGET" is a symbolic link, "c:MODE:MAJOR:MINOR" a character device (gen_init_cpio).
+            let special = file.src.hasPrefix("->") || file.src.hasPrefix("c:")
+            guard special || FileManager.default.fileExists(atPath: file.src) else {
                 throw HarnessError("Initramfs: no such source file \(file.src) (for \(file.dest))")
             }
         }
