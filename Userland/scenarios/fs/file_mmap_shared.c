@@ -24,7 +24,8 @@ static volatile char *fault_at;
 static void on_sigbus(int sig, ksiginfo_t *info, void *uc)
 {
     (void)uc;
-    void *addr = *(void **)&info->si_pid;       /* si_addr shares the offset */
+    void *addr;
+    memcpy(&addr, &info->si_pid, sizeof addr);  /* si_addr shares si_pid's offset (16) */
     say("  %s, si_code BUS_ADRERR: %s, si_addr is the address: %s\n", signame(sig),
         yesno(info->si_code == 2), yesno(addr == (void *)fault_at));
     sys_exit(0);
