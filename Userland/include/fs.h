@@ -126,4 +126,13 @@ static inline long sys_prlimit(long pid, long res, const struct rlimit64 *n, str
     return syscall4(SYS_prlimit64, pid, res, (long)n, (long)o);
 }
 
+
+/* A file mapping's first view: the file's n bytes, then zeros up to len. */
+static inline void say_mapping_shows_file(const char *p, const char *data, int n, int len)
+{
+    int zeros = 1;
+    for (int i = n; i < len; i++) if (p[i] != 0) zeros = 0;
+    say("the mapping shows the file: %s, zeros after its end: %s\n", yesno(memcmp(p, data, n) == 0), yesno(zeros));
+}
+
 #endif

@@ -59,11 +59,7 @@ int main(void)
     long a = map(0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     say("mmap MAP_SHARED: %s\n", a < 0 ? errname(a) : "ok");
     char *p = (char *)a;
-    int same = 1;
-    for (int i = 0; i < (int)sizeof data; i++) if (p[i] != data[i]) same = 0;
-    int zeros = 1;
-    for (int i = sizeof data; i < 8192; i++) if (p[i] != 0) zeros = 0;
-    say("the mapping shows the file: %s, zeros after its end: %s\n", yesno(same), yesno(zeros));
+    say_mapping_shows_file(p, data, sizeof data, 8192);
 
     p[10] = 'Z';
     char c = 0;
