@@ -32,34 +32,54 @@ section .text
 section .text
 
 ; uint64_t __copy_user_ll(void *dst, const void *src, uint64_t n)
-; Returns the number of bytes NOT copied (0 on success).
+; Returns the number of bytes NOT copied (0 on success). Eight bytes at a time,
+; then the tail (copy_user_generic's shape); a fault in the quadword part
+; retries the rest byte by byte, so the count returned is exact.
 global __copy_user_ll
 __copy_user_ll:
     cld                             ; never trust DF (a syscall entry may not clear it)
+    mov rcx, rdx
+    shr rcx, 3
+    and edx, 7
+.copyq:
+    rep movsq
     mov rcx, rdx
 .copy:
     rep movsb
     xor eax, eax
     ret
+.faultq:
+    lea rcx, [rdx + rcx*8]
+    jmp .copy
 .fault:
     mov rax, rcx
     ret
+EX_TABLE __copy_user_ll.copyq, __copy_user_ll.faultq
 EX_TABLE __copy_user_ll.copy, __copy_user_ll.fault
 
 ; uint64_t __clear_user_ll(void *dst, uint64_t n)
-; Returns the number of bytes NOT cleared.
+; Returns the number of bytes NOT cleared (same shape as the copy above).
 global __clear_user_ll
 __clear_user_ll:
     cld
     mov rcx, rsi
+    shr rcx, 3
+    and esi, 7
     xor eax, eax
+.clearq:
+    rep stosq
+    mov rcx, rsi
 .clear:
     rep stosb
     xor eax, eax
     ret
+.faultq:
+    lea rcx, [rsi + rcx*8]
+    jmp .clear
 .fault:
     mov rax, rcx
     ret
+EX_TABLE __clear_user_ll.clearq, __clear_user_ll.faultq
 EX_TABLE __clear_user_ll.clear, __clear_user_ll.fault
 
 ; int64_t __strncpy_from_user_ll(char *dst, const char *src, uint64_t count)

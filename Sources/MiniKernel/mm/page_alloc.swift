@@ -24,6 +24,8 @@ struct PageFlags: OptionSet {
     static let slab = PageFlags(rawValue: 1 << 2)
     /// Head of an allocated block of 2^order pages.
     static let head = PageFlags(rawValue: 1 << 3)
+    /// Free, on a CPU's per-CPU list (not merged with its buddy yet).
+    static let pcp = PageFlags(rawValue: 1 << 4)
 }
 
 /// struct page: one per physical frame, in the `mem_map` array.
@@ -117,10 +119,8 @@ private func freeOne(_ pfnIn: Int, order orderIn: Int) {
     listAdd(pfn, order: order)
 }
 
-/// alloc_pages(order): 2^order contiguous frames, or nil when memory is out.
-func alloc_pages(order: Int) -> PhysAddr? {
-    let flags = zoneLock.lockIrqSave()
-    defer { zoneLock.unlockIrqRestore(flags) }
+/// __rmqueue(): a block of 2^order frames off the buddy lists. zoneLock held.
+private func __rmqueue(_ order: Int) -> Int? {
     var o = order
     while o <= MAX_ORDER && buddy.freeHeads[o] < 0 { o += 1 }
     guard o <= MAX_ORDER else { return nil }
@@ -131,63 +131,157 @@ func alloc_pages(order: Int) -> PhysAddr? {
         o -= 1
         listAdd(pfn + (1 << o), order: o)
     }
+    buddy.nrFree -= 1 << order
+    return pfn
+}
+
+/// __free_pages_ok(): a block back on the buddy lists. zoneLock held.
+private func __free_one_block(_ pfn: Int, _ order: Int) {
+    let p = pfn_to_page(pfn)
+    p.pointee.flags = []
+    p.pointee.refcount = 0
+    p.pointee.inuse = 0
+    p.pointee.freelist = 0
+    freeOne(pfn, order: order)
+    buddy.nrFree += 1 << order
+}
+
+// Per-CPU page lists (Linux: struct per_cpu_pages, rmqueue_pcplist(),
+// free_unref_page()). Single frames — most of what fork, faults and exit
+// allocate — come from and go back to a short list of this CPU's, with
+// interrupts off and no lock. The list is refilled from the buddy lists
+// PCP_BATCH frames at a time and drained back to them past PCP_HIGH, under
+// zone->lock; freeing to it skips the buddy merge until then.
+private struct PerCpuPages {
+    var head: Int32 = -1
+    var count = 0
+}
+private var pcpLists = InlineArray<8, PerCpuPages>(repeating: PerCpuPages())
+private let PCP_BATCH = 31
+private let PCP_HIGH = 4 * PCP_BATCH
+
+/// rmqueue_pcplist(): one frame off this CPU's list, refilled when empty.
+private func rmqueue_pcplist() -> Int? {
+    let irq = local_irq_save()
+    defer { local_irq_restore(irq) }
+    let cpu = smp_processor_id()
+    if pcpLists[cpu].count == 0 {
+        zoneLock.withLock {
+            for _ in 0..<PCP_BATCH {
+                guard let pfn = __rmqueue(0) else { break }
+                pfn_to_page(pfn).pointee.flags = .pcp
+                pcpLists[cpu].head = pageListAdd(pfn, head: pcpLists[cpu].head)
+                pcpLists[cpu].count += 1
+            }
+        }
+    }
+    guard pcpLists[cpu].count > 0 else { return nil }
+    let pfn = Int(pcpLists[cpu].head)
+    pcpLists[cpu].head = pageListDel(pfn, head: pcpLists[cpu].head)
+    pcpLists[cpu].count -= 1
+    return pfn
+}
+
+/// free_unref_page(): a frame onto this CPU's list; past the high mark a
+/// batch goes back to the buddy lists.
+private func free_unref_page(_ pfn: Int) {
+    let irq = local_irq_save()
+    defer { local_irq_restore(irq) }
+    let cpu = smp_processor_id()
+    let p = pfn_to_page(pfn)
+    p.pointee.flags = .pcp
+    p.pointee.refcount = 0
+    p.pointee.inuse = 0
+    p.pointee.freelist = 0
+    pcpLists[cpu].head = pageListAdd(pfn, head: pcpLists[cpu].head)
+    pcpLists[cpu].count += 1
+    if pcpLists[cpu].count > PCP_HIGH { free_pcppages_bulk(cpu, PCP_BATCH) }
+}
+
+/// free_pcppages_bulk(): `n` frames of `cpu`'s list back to the buddy
+/// lists. Interrupts off, and `cpu` is this CPU.
+private func free_pcppages_bulk(_ cpu: Int, _ n: Int) {
+    zoneLock.withLock {
+        for _ in 0..<min(n, pcpLists[cpu].count) {
+            let pfn = Int(pcpLists[cpu].head)
+            pcpLists[cpu].head = pageListDel(pfn, head: pcpLists[cpu].head)
+            pcpLists[cpu].count -= 1
+            __free_one_block(pfn, 0)
+        }
+    }
+}
+
+/// drain_local_pages(): this CPU's list back to the buddy lists, so that
+/// the buddies can merge again (the self-tests use it).
+func drain_local_pages() {
+    let irq = local_irq_save()
+    free_pcppages_bulk(smp_processor_id(), Int.max)
+    local_irq_restore(irq)
+}
+
+/// alloc_pages(order): 2^order contiguous frames, or nil when memory is out.
+func alloc_pages(order: Int) -> PhysAddr? {
+    var got: Int? = nil
+    if order == 0 {
+        got = rmqueue_pcplist()
+    } else {
+        got = zoneLock.withLock { __rmqueue(order) }
+    }
+    guard let pfn = got else { return nil }
     let p = pfn_to_page(pfn)
     p.pointee.flags = .head
     p.pointee.order = UInt8(order)
     p.pointee.refcount = 1
-    buddy.nrFree -= 1 << order
     return pfn_to_phys(pfn)
 }
 
 /// __free_pages(): the block goes back to the free lists.
 func free_pages(_ pa: PhysAddr, order: Int) {
-    let flags = zoneLock.lockIrqSave()
-    defer { zoneLock.unlockIrqRestore(flags) }
     let p = pfn_to_page(pa.pfn)
-    BUG_ON(p.pointee.flags.contains(.buddy), "double free of pfn \(pa.pfn)")
+    BUG_ON(!p.pointee.flags.intersection([.buddy, .pcp]).isEmpty, "double free of pfn \(pa.pfn)")
     BUG_ON(p.pointee.flags.contains(.reserved), "freeing reserved pfn \(pa.pfn)")
-    p.pointee.flags = []
-    p.pointee.refcount = 0
-    p.pointee.inuse = 0
-    p.pointee.freelist = 0
-    freeOne(pa.pfn, order: order)
-    buddy.nrFree += 1 << order
+    if order == 0 { free_unref_page(pa.pfn); return }
+    zoneLock.withLock { __free_one_block(pa.pfn, order) }
 }
 
 /// One zeroed frame (page tables, user pages), or nil.
 func get_zeroed_page() -> PhysAddr? {
     guard let pa = alloc_pages(order: 0) else { return nil }
-    pa.pointer.initializeMemory(as: UInt64.self, repeating: 0, count: 512)
+    clear_page(pa.pointer)
     return pa
 }
 
 func alloc_page() -> PhysAddr? { alloc_pages(order: 0) }
 func free_page(_ pa: PhysAddr) { free_pages(pa, order: 0) }
 
-/// get_page()/put_page(): frame references for copy-on-write sharing.
+/// get_page()/put_page(): frame references for copy-on-write sharing and the
+/// page cache. Atomic, without zone->lock (page_ref_inc, put_page_testzero):
+/// a caller always holds a reference already, so the count cannot reach zero
+/// under it; only the last put takes the lock, to free the frame.
 func get_page(_ pa: PhysAddr) {
-    let flags = zoneLock.lockIrqSave()
-    pfn_to_page(pa.pfn).pointee.refcount += 1
-    zoneLock.unlockIrqRestore(flags)
+    let p = pfn_to_page(pa.pfn)
+    let n = withUnsafeMutablePointer(to: &p.pointee.refcount) { atomic_add_return_i32($0, 1) }
+    BUG_ON(n <= 1, "get_page on free pfn \(pa.pfn)")
 }
 
 /// Drops a reference; the frame is freed with the last one. Returns true then.
 @discardableResult
 func put_page(_ pa: PhysAddr) -> Bool {
-    let flags = zoneLock.lockIrqSave()
     let p = pfn_to_page(pa.pfn)
-    BUG_ON(p.pointee.refcount <= 0, "put_page on free pfn \(pa.pfn)")
-    p.pointee.refcount -= 1
-    let last = p.pointee.refcount == 0
-    zoneLock.unlockIrqRestore(flags)
-    if last { free_pages(pa, order: 0) }
-    return last
+    let n = withUnsafeMutablePointer(to: &p.pointee.refcount) { atomic_add_return_i32($0, -1) }
+    BUG_ON(n < 0, "put_page on free pfn \(pa.pfn)")
+    if n == 0 { free_pages(pa, order: 0) }
+    return n == 0
 }
 
 func page_count(_ pa: PhysAddr) -> Int32 { pfn_to_page(pa.pfn).pointee.refcount }
 
 /// Free frames right now (the leak checks compare this before and after).
-func nr_free_pages() -> Int { zoneLock.withLock { buddy.nrFree } }
+func nr_free_pages() -> Int {
+    var n = zoneLock.withLock { buddy.nrFree }
+    for cpu in 0..<NR_CPUS { n += pcpLists[cpu].count }   // a racy sum, as Linux's counters are
+    return n
+}
 
 /// mem_init(): build mem_map and release every unreserved frame.
 func mem_init() {

@@ -30,9 +30,8 @@ var kmallocCaches = KmallocCaches()
 let slabLock = SpinLock(name: "slab_lock")
 
 private func sizeClass(_ size: Int) -> Int {
-    var c = 0
-    while (1 << (c + KMALLOC_MIN_SHIFT)) < size { c += 1 }
-    return c
+    if size <= 1 << KMALLOC_MIN_SHIFT { return 0 }
+    return (Int.bitWidth - (size - 1).leadingZeroBitCount) - KMALLOC_MIN_SHIFT   // ceil(log2(size)) - min
 }
 
 private func partialAdd(_ pfn: Int, _ cls: Int) {

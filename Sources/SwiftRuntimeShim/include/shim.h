@@ -32,6 +32,14 @@ static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp,
 static inline uint64_t read_rsp(void) { uint64_t v; __asm__ volatile("mov %%rsp, %0" : "=r"(v)); return v; }
 static inline uint64_t read_rflags(void) { uint64_t v; __asm__ volatile("pushfq; popq %0" : "=r"(v) :: "memory"); return v; }
 
+/* page_ref_inc / put_page_testzero: `lock xadd` on a frame's count. */
+static inline int32_t atomic_add_return_i32(int32_t *p, int32_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
+
+/* clear_page / copy_page (arch/x86/lib/clear_page_64.S, copy_page_64.S): 512
+ * quadword steps (a constant-size memset from Swift becomes `rep stosl`, 1024). */
+static inline void clear_page(void *p) { uint64_t n = 512; __asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ULL) : "memory"); }
+static inline void copy_page(void *d, const void *s) { uint64_t n = 512; __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(n) :: "memory"); }
+
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
