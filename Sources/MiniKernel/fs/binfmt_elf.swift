@@ -43,9 +43,13 @@ struct ElfImage {
 }
 
 /// Little-endian field reads from the image; callers check the bounds.
-private func rd16(_ b: ByteString, _ off: Int) -> UInt16 { UInt16(b[off]) | UInt16(b[off + 1]) << 8 }
-private func rd32(_ b: ByteString, _ off: Int) -> UInt32 { UInt32(rd16(b, off)) | UInt32(rd16(b, off + 2)) << 16 }
-private func rd64(_ b: ByteString, _ off: Int) -> UInt64 { UInt64(rd32(b, off)) | UInt64(rd32(b, off + 4)) << 32 }
+@inline(__always)
+private func rd<T: FixedWidthInteger>(_ b: ByteString, _ off: Int, _: T.Type) -> T {
+    T(littleEndian: b.base.map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: off, as: T.self) } ?? 0)
+}
+private func rd16(_ b: ByteString, _ off: Int) -> UInt16 { rd(b, off, UInt16.self) }
+private func rd32(_ b: ByteString, _ off: Int) -> UInt32 { rd(b, off, UInt32.self) }
+private func rd64(_ b: ByteString, _ off: Int) -> UInt64 { rd(b, off, UInt64.self) }
 
 /// One program header.
 private struct Phdr {
@@ -213,15 +217,29 @@ private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _
     mm.startBrk = page_align_up(elfBrk)
     mm.brk = mm.startBrk
 
-    // The stack: Linux starts with a small area below STACK_TOP and grows it
-    // on faults below; we make the whole RLIMIT_STACK (8 MiB) one
-    // demand-zero VM_GROWSDOWN area at once, which looks the same to a
-    // program that stays within the limit.
+    // The stack starts as one page under STACK_TOP (bprm_mm_init); the
+    // strings grow it as they are written, setup_arg_pages leaves 128 KiB
+    // below them, and faults below grow it on, up to RLIMIT_STACK.
     let prot = RW | (execStack ? PROT_EXEC : 0)
-    let s = __do_mmap(mm, STACK_TOP - STACK_SIZE_MAX, STACK_SIZE_MAX, prot,
+    let s = __do_mmap(mm, STACK_TOP - PAGE_SIZE, PAGE_SIZE, prot,
                       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, extra: .stack)
     if s < 0 { return (0, s) }
     return (bias, 0)
+}
+
+/// stack_expand in setup_arg_pages(): room left below the strings at exec.
+let STACK_EXPAND: UInt64 = 128 << 10
+
+/// setup_arg_pages(), the part that sizes the stack: 128 KiB below the
+/// lowest string `p`, but never more than RLIMIT_STACK in all.
+private func setup_arg_pages(_ mm: MMStruct, _ p: UInt64) {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    guard let stack = find_vma(mm, STACK_TOP - 1) else { return }
+    let limit = current.signal.rlim[RLIMIT_STACK].cur & ~(PAGE_SIZE - 1)
+    var base = page_align_down(p) - STACK_EXPAND
+    if stack.end - base > limit { base = stack.end - max(limit, stack.end - stack.start) }
+    if base < stack.start { _ = expand_downwards(mm, stack, base) }
 }
 
 /// Writes `n` bytes at user address `va` of the new mm.
@@ -250,6 +268,7 @@ private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, 
     mm.startStack = p
     mm.argStart = argStart; mm.argEnd = argStart + UInt64(argv.bytes)
     mm.envStart = envStart; mm.envEnd = envStart + UInt64(envp.bytes)
+    setup_arg_pages(mm, p)
 
     // create_elf_tables()
     p &= ~15                                   // arch_align_stack()

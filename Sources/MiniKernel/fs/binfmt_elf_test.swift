@@ -118,9 +118,12 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         t.expectEqual(mm.endCode, 0x40_1010, "end_code")
         t.expectEqual(mm.endData, 0x40_2020, "end_data")
         guard let stack = find_vma(mm, STACK_TOP - 1) else { t.expect(false, "stack area"); return }
-        t.expect(stack.start == STACK_TOP - STACK_SIZE_MAX && stack.end == STACK_TOP, "8 MiB stack under STACK_TOP")
+        t.expect(stack.end == STACK_TOP && stack.start == page_align_down(mm.startStack) - STACK_EXPAND,
+                 "the stack: the strings and 128 KiB below them (setup_arg_pages)")
         t.expect(stack.flags.contains(.growsDown) && !stack.flags.contains(.exec), "grows down, not executable")
-        t.expect(handle_mm_fault_ok(mm, STACK_TOP - STACK_SIZE_MAX + 8, PF_WRITE_USER), "whole stack is demand-zero")
+        t.expect(handle_mm_fault_ok(mm, STACK_TOP - STACK_SIZE_MAX + 8, PF_WRITE_USER), "a fault below grows it to RLIMIT_STACK")
+        t.expect(stack.start == STACK_TOP - STACK_SIZE_MAX, "grown to the faulting page")
+        t.expect(!handle_mm_fault_ok(mm, STACK_TOP - STACK_SIZE_MAX - 8, PF_WRITE_USER), "not past RLIMIT_STACK")
         mmput(mm)
         elf.free()
         leaks.verify(&t)

@@ -59,13 +59,14 @@ func pte_offset(_ mm: MMStruct, _ va: UInt64, create: Bool) -> UnsafeMutablePoin
         guard create, let page = get_zeroed_page() else { return nil }
         t[i] = page.value | PTEFlags.table.rawValue
         mm.nrPtes += 1
+        mm.ptPages = pageListAdd(page.pfn, head: mm.ptPages)
         t = PageTable(pa: page)
     }
     return t.entries + pte_index(va)
 }
 
-/// Calls `body` for every existing leaf slot in [start, end) of the user
-/// half, skipping whole absent tables (so a sparse 1 GiB area is cheap).
+/// Calls `body` for every leaf slot in use (non-zero) in [start, end) of the
+/// user half, skipping whole absent tables (so a sparse 1 GiB area is cheap).
 func walk_page_range(_ pgd: PageTable, _ start: UInt64, _ end: UInt64,
                      _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void) {
     var va = start
@@ -80,11 +81,15 @@ func walk_page_range(_ pgd: PageTable, _ start: UInt64, _ end: UInt64,
         guard let pt = pmd.next(pmd_index(va), create: false) else {
             va = (va | ((1 << 21) - 1)) &+ 1; continue
         }
-        let tableEnd = min((va | ((1 << 21) - 1)) &+ 1, stop)
-        while va < tableEnd {
-            body(va, pt.entries + pte_index(va))
-            va += PAGE_SIZE
+        // The slots of this table in range: a tight scan, the address
+        // worked out only for a slot in use.
+        let tableVA = va & ~((1 << 21) - 1)
+        let tableEnd = min(tableVA &+ (1 << 21), stop)
+        let entries = pt.entries
+        for i in pte_index(va)..<pte_index(tableEnd - 1) + 1 where entries[i] != 0 {
+            body(tableVA + UInt64(i) << PAGE_SHIFT, entries + i)
         }
+        va = tableEnd
     }
 }
 
@@ -119,7 +124,9 @@ func handle_mm_fault(_ mm: MMStruct, _ address: UInt64, _ error: PFErrorCode) ->
 }
 
 func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bool) -> VMFault {
-    guard address < TASK_SIZE, let vma = find_vma(mm, address), vma.start <= address else { return .sigsegv }
+    guard address < TASK_SIZE, let vma = find_vma(mm, address) else { return .sigsegv }
+    // lock_mm_and_find_vma(): below a stack, the stack grows (expand_stack).
+    if vma.start > address && !expand_downwards(mm, vma, address) { return .sigsegv }
     // access_error()
     if write {
         if !vma.flags.contains(.write) { return .sigsegv }
@@ -151,6 +158,7 @@ func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bo
 private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
                         _ pte: UnsafeMutablePointer<UInt64>, _ frame: PhysAddr) -> Bool {
     if vma.isShared || page_count(frame) == 1 {
+        if !vma.isShared { vma.anonVma = true }
         pte.pointee = mk_pte(frame, vma.flags, cow: false)
     } else {
         return wp_page_copy(mm, vma, va, pte, frame) != nil
@@ -162,6 +170,7 @@ private func do_wp_page(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
 /// do_anonymous_page(): a fresh zeroed frame for an empty entry, ours alone.
 private func do_anonymous_page(_ mm: MMStruct, _ vma: VMArea, _ pte: UnsafeMutablePointer<UInt64>) -> PhysAddr? {
     guard let page = get_zeroed_page() else { return nil }
+    vma.anonVma = true
     pte.pointee = mk_pte(page, vma.flags, cow: false)
     mm.rss += 1
     return page
@@ -172,7 +181,8 @@ private func do_anonymous_page(_ mm: MMStruct, _ vma: VMArea, _ pte: UnsafeMutab
 private func wp_page_copy(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64,
                           _ pte: UnsafeMutablePointer<UInt64>, _ frame: PhysAddr) -> PhysAddr? {
     guard let copy = alloc_page() else { return nil }
-    copy.pointer.copyMemory(from: UnsafeRawPointer(frame.pointer), byteCount: Int(PAGE_SIZE))
+    copy_page(copy.pointer, frame.pointer)
+    vma.anonVma = true
     pte.pointee = mk_pte(copy, vma.flags, cow: false)
     // Flush before letting go: no CPU may still see the old frame.
     flush_tlb_page(mm, va)
@@ -196,12 +206,19 @@ func follow_page_frame(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
 /// copy-on-write broken so the caller may write it. nil outside every area.
 /// The caller holds mm.mmapLock (access_remote_vm is the locked form).
 func __get_page_for_write(_ mm: MMStruct, _ va: UInt64) -> PhysAddr? {
-    guard let vma = find_vma(mm, va), vma.start <= va,
+    // get_arg_page(): exec's writes below the stack grow it as a fault would.
+    guard let vma = find_vma(mm, va), vma.start <= va || expand_downwards(mm, vma, va),
           let pte = pte_offset(mm, page_align_down(va), create: true) else { return nil }
-    let e = pte.pointee
-    guard let frame = pte_frame(e) else { return do_anonymous_page(mm, vma, pte) }
+    var e = pte.pointee
+    if pte_frame(e) == nil {
+        // A file page comes in from the file (a private copy: this is a write).
+        guard vma.file != nil else { return do_anonymous_page(mm, vma, pte) }
+        guard filemap_fault(mm, vma, page_align_down(va), pte, write: true) == .ok else { return nil }
+        e = pte.pointee
+    }
+    guard let frame = pte_frame(e) else { return nil }
     if e & PTEFlags.cow.rawValue == 0 || vma.isShared || page_count(frame) == 1 {
-        if e & PTEFlags.cow.rawValue != 0 { pte.pointee = mk_pte(frame, vma.flags, cow: false) }
+        if e & PTEFlags.cow.rawValue != 0 { vma.anonVma = true; pte.pointee = mk_pte(frame, vma.flags, cow: false) }
         return frame
     }
     return wp_page_copy(mm, vma, va, pte, frame)
@@ -275,33 +292,25 @@ func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
 }
 
 /// free_pgtables() for the whole user half, then the PGD itself: the last
-/// step of exit_mmap. Tables are found by scanning (munmap leaves its tables
-/// in place, so the areas do not say where they all are); the scan reads raw
-/// entries, and looks into leaf tables only if some frame is still mapped
-/// (rss != 0: exit_mmap has normally unmapped every area already). That
-/// keeps a small process's teardown to a few thousand entry reads.
+/// step of exit_mmap. Linux finds the tables by walking the areas' ranges;
+/// ours are on mm.ptPages (munmap leaves its tables in place, so the areas do
+/// not say where they all are), and freeing them reads no entry. A frame
+/// still mapped (rss != 0: exit_mmap has normally unmapped every area
+/// already) is looked for in the whole user half and dropped first.
 func free_pgd_range(_ mm: MMStruct) {
-    let present = PTEFlags.present.rawValue
-    let pgd = mm.pgd.entries
-    for i in 0..<256 where pgd[i] & present != 0 {
-        let pud = PageTable(pa: PhysAddr(pgd[i] & PTE_ADDR_MASK))
-        let pudE = pud.entries
-        for j in 0..<512 where pudE[j] & present != 0 {
-            let pmd = PageTable(pa: PhysAddr(pudE[j] & PTE_ADDR_MASK))
-            let pmdE = pmd.entries
-            for k in 0..<512 where pmdE[k] & present != 0 {
-                let pt = PageTable(pa: PhysAddr(pmdE[k] & PTE_ADDR_MASK))
-                if mm.rss != 0 {
-                    for l in 0..<512 {
-                        if let frame = pte_frame(pt[l]) { put_page(frame); mm.rss -= 1 }
-                    }
-                }
-                free_page(pt.pa); mm.nrPtes -= 1
-            }
-            free_page(pmd.pa); mm.nrPtes -= 1
+    if mm.rss != 0 {
+        walk_page_range(mm.pgd, 0, TASK_SIZE) { _, pte in
+            guard let frame = pte_frame(pte.pointee) else { return }
+            pte.pointee = 0
+            put_page(frame)
+            mm.rss -= 1
         }
-        free_page(pud.pa); mm.nrPtes -= 1
-        pgd[i] = 0
+    }
+    while mm.ptPages >= 0 {
+        let pfn = Int(mm.ptPages)
+        mm.ptPages = pageListDel(pfn, head: mm.ptPages)
+        free_page(pfn_to_phys(pfn))
+        mm.nrPtes -= 1
     }
     free_page(mm.pgd.pa)
 }
@@ -312,16 +321,30 @@ func free_pgd_range(_ mm: MMStruct) {
 /// share the frames as they are; private ones become read-only + cow in BOTH
 /// mms (the parent's TLB is flushed by dup_mm). Every copied entry takes a
 /// frame reference. Returns false when a page table cannot be allocated.
+///
+/// vma_needs_copy(): a file area none of whose pages is a private copy is
+/// left empty in the child, whose faults read the same pages from the file:
+/// fork of a big program then costs nothing for its text.
 func copy_page_range(dst: MMStruct, src: MMStruct, _ vma: VMArea) -> Bool {
+    if vma.file != nil && !vma.anonVma { return true }
     var ok = true
+    // The child's leaf table for the 2 MiB the walk is in, looked up once.
+    var dstTable: UnsafeMutablePointer<UInt64>? = nil
+    var dstTableVA = UInt64.max
     walk_page_range(src.pgd, vma.start, vma.end) { va, spte in
         guard ok, let frame = pte_frame(spte.pointee) else { return }
-        guard let dpte = pte_offset(dst, va, create: true) else { ok = false; return }
+        let tableVA = va & ~((1 << 21) - 1)
+        if tableVA != dstTableVA {
+            guard let slot = pte_offset(dst, va, create: true) else { ok = false; return }
+            dstTable = slot - pte_index(va)
+            dstTableVA = tableVA
+        }
+        guard let dstTable else { return }
         if !vma.isShared {
             spte.pointee = mk_pte(frame, vma.flags, cow: true)
         }
         get_page(frame)
-        dpte.pointee = spte.pointee
+        dstTable[pte_index(va)] = spte.pointee
         dst.rss += 1
     }
     return ok
@@ -347,6 +370,7 @@ func dup_mm(_ old: MMStruct) -> MMStruct? {
     while let vma = v, ok {
         let copy = VMArea(start: vma.start, end: vma.end, flags: vma.flags)
         vma_copy_file(vma, copy, delta: 0)
+        copy.anonVma = vma.anonVma
         if let t = tail { t.next = copy } else { mm.mmap = copy }
         tail = copy
         mm.mapCount += 1

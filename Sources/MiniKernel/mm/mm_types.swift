@@ -54,6 +54,10 @@ final class VMArea {
     var file: Dentry? = nil
     var pgoff: UInt64 = 0
     var fileEnd: UInt64 = 0
+    /// anon_vma, reduced to whether it exists: some page of this private area
+    /// is its own (a copy or a zeroed page) rather than the file's. fork copies
+    /// the entries of such areas only (vma_needs_copy).
+    var anonVma = false
 
     init(start: UInt64, end: UInt64, flags: VMFlags) {
         self.start = start
@@ -94,6 +98,9 @@ final class MMStruct {
 
     /// Page-table pages below the PGD that this mm owns (PUD, PMD, PT).
     var nrPtes = 0
+    /// The page tables below the PGD, linked through their Pages (pfns, -1
+    /// ends): exit frees them from this list instead of scanning for them.
+    var ptPages: Int32 = -1
     /// Resident user frames mapped (each mapping counted once per mm).
     var rss = 0
 

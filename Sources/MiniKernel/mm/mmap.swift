@@ -116,6 +116,24 @@ private func vma_prev(_ mm: MMStruct, _ vma: VMArea) -> VMArea? {
     return prev
 }
 
+/// expand_downwards() (acct_stack_growth included): let the VM_GROWSDOWN area
+/// `vma` reach down to `address` — a fault below the stack, or exec writing
+/// the arguments. Refused (the access is then a SIGSEGV) below mmap_min_addr,
+/// within stack_guard_gap of an accessible area below it, or when the area
+/// would be larger than RLIMIT_STACK. `vma` is the first area above
+/// `address` (find_vma), so any area below ends at or under it. mmap_lock held.
+func expand_downwards(_ mm: MMStruct, _ vma: VMArea, _ address: UInt64) -> Bool {
+    let addr = page_align_down(address)
+    guard vma.flags.contains(.growsDown), addr < vma.start, addr >= MMAP_MIN_ADDR else { return false }
+    if let prev = vma_prev(mm, vma), !prev.flags.contains(.growsDown),
+       !prev.flags.intersection(.accessFlags).isEmpty, addr - prev.end < STACK_GUARD_GAP {
+        return false
+    }
+    if vma.end - addr > current.signal.rlim[RLIMIT_STACK].cur { return false }
+    vma.start = addr
+    return true
+}
+
 /// find_vma_intersection(): an area overlapping [start, end), if any.
 func find_vma_intersection(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) -> VMArea? {
     guard let vma = find_vma(mm, start), vma.start < end else { return nil }
@@ -143,6 +161,7 @@ private func insert_vma(_ mm: MMStruct, _ new: VMArea) {
 private func split_vma(_ mm: MMStruct, _ vma: VMArea, at addr: UInt64) {
     let upper = VMArea(start: addr, end: vma.end, flags: vma.flags)
     vma_copy_file(vma, upper, delta: addr - vma.start)
+    upper.anonVma = vma.anonVma
     upper.next = vma.next
     vma.next = upper
     vma.end = addr
