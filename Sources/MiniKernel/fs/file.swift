@@ -163,6 +163,11 @@ final class FilesStruct {
         if let c = bigCloexec { return c[fd / 64] & (1 << UInt64(fd % 64)) != 0 }
         return closeOnExecInit & (1 << UInt64(fd)) != 0
     }
+    /// Descriptors 64*i ... 64*i+63 of the close-on-exec bitmap.
+    func cloexecWord(_ i: Int) -> UInt64 {
+        if let c = bigCloexec { return c[i] }
+        return i == 0 ? closeOnExecInit : 0
+    }
     func setCloexec(_ fd: Int, _ on: Bool) {
         let bit: UInt64 = 1 << UInt64(fd % 64)
         if let c = bigCloexec { if on { c[fd / 64] |= bit } else { c[fd / 64] &= ~bit }; return }
@@ -303,19 +308,23 @@ func put_files_struct(_ f: FilesStruct) -> Int {
     return n
 }
 
-/// do_close_on_exec(): exec closes every close-on-exec descriptor.
+/// do_close_on_exec(): exec closes every close-on-exec descriptor, found a
+/// word of the bitmap at a time. The lock is dropped around each close.
 func do_close_on_exec(_ files: FilesStruct) {
-    var fd = 0
-    while fd < files.maxFds {
-        var victim: File? = nil
-        files.fileLock.withLock {
-            if files.isCloexec(fd), let f = files.get(fd) {
+    var word = 0
+    while word * 64 < files.maxFds {
+        var set = files.fileLock.withLock { files.cloexecWord(word) }
+        while set != 0 {
+            let fd = word * 64 + set.trailingZeroBitCount
+            set &= set - 1
+            let victim = files.fileLock.withLock { () -> File? in
+                guard files.isCloexec(fd), let f = files.get(fd) else { return nil }
                 free_fd_slot(files, fd)
-                victim = f
+                return f
             }
+            if let v = victim { fput(v) }
         }
-        if let v = victim { fput(v) }
-        fd += 1
+        word += 1
     }
 }
 
