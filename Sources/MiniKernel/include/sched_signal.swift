@@ -58,6 +58,10 @@ final class SignalStruct {
     var cstime: UInt64 = 0
     /// Resource limits (signal->rlim), kernel/resource.swift.
     var rlim = RLimits()
+    /// signal->real_timer (alarm): when it fires, 0 when it is not armed,
+    /// and the next armed one (kernel/time/itimer.swift; itimer_lock).
+    var realTimerExpires: UInt64 = 0
+    var realTimerNext: SignalStruct? = nil
     /// Tasks pointing at this struct; the last put frees it. Atomic: the
     /// last puts of a group may run on different CPUs.
     let usage = Atomic<Int>(1)

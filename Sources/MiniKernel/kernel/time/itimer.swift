@@ -2,29 +2,41 @@
 // (alarm_setitimer, it_real_fn), kernel/exit.c (hrtimer_cancel of signal->real_timer
 // when the group dies).
 //
-// Linux keeps an hrtimer in each signal_struct. Ours is one table of armed timers,
-// checked at every tick (kernel/time/time.swift: run_timers); expiry sends SIGALRM to
-// the process (si_code SI_KERNEL). The send happens under the table's lock, and a
-// dying group removes its entry under the same lock (exit_itimers), so an expiring
-// timer never touches a freed signal_struct. The timer survives exec and is not
-// inherited by fork, as POSIX says. setitimer/getitimer and interval timers are not
-// here.
+// Linux keeps an hrtimer in each signal_struct. Ours is the expiry time in the
+// signal_struct (realTimerExpires) and one list of the armed ones, which the tick
+// walks (kernel/time/time.swift: run_timers); expiry sends SIGALRM to the process
+// (si_code SI_KERNEL). The send happens under the list's lock, and a dying group
+// takes itself off under the same lock (exit_itimers), so an expiring timer never
+// touches a freed signal_struct. The timer survives exec and is not inherited by
+// fork, as POSIX says. setitimer/getitimer and interval timers are not here.
 
 import CShim
 
-private let NR_REAL_TIMERS = 256
-private var timerExpires = InlineArray<256, UInt64>(repeating: 0)
-private var timerOwner = InlineArray<256, SignalStruct?>(repeating: nil)
+/// The armed timers, linked through realTimerNext. Guarded by itimerLock.
+private var armedTimers: SignalStruct? = nil
 let itimerLock = SpinLock(name: "itimer_lock")
 
-/// From the tick: every expired timer fires once.
+/// Takes `sig`'s timer off the armed list (hrtimer_cancel). itimerLock held.
+private func real_timer_cancel_locked(_ sig: SignalStruct) {
+    guard sig.realTimerExpires != 0 else { return }
+    sig.realTimerExpires = 0
+    if armedTimers === sig { armedTimers = sig.realTimerNext; sig.realTimerNext = nil; return }
+    var prev = armedTimers
+    while let p = prev {
+        if p.realTimerNext === sig { p.realTimerNext = sig.realTimerNext; sig.realTimerNext = nil; return }
+        prev = p.realTimerNext
+    }
+}
+
+/// From the tick: every expired timer fires once (it_real_fn).
 func it_real_fn_all() {
     let now = ktime_get_ns()
     let flags = itimerLock.lockIrqSave()
-    for k in 0..<NR_REAL_TIMERS where timerExpires[k] != 0 && timerExpires[k] <= now {
-        timerExpires[k] = 0
-        guard let sig = timerOwner[k] else { continue }
-        timerOwner[k] = nil
+    var next = armedTimers
+    while let sig = next {
+        next = sig.realTimerNext
+        guard sig.realTimerExpires <= now else { continue }
+        real_timer_cancel_locked(sig)
         let f = siglock.lockIrqSave()
         if let t = find_alive_thread_in(sig) { send_signal_locked(SIGALRM, info_kernel(SIGALRM), to: t, group: true) }
         siglock.unlockIrqRestore(f)
@@ -42,17 +54,10 @@ private func find_alive_thread_in(_ sig: SignalStruct) -> Task? {
     return nil
 }
 
-/// The slot of `sig`'s timer. itimerLock held.
-private func slot_of(_ sig: SignalStruct) -> Int? {
-    for k in 0..<NR_REAL_TIMERS where timerOwner[k] === sig { return k }
-    return nil
-}
-
 /// exit_itimers() / hrtimer_cancel(&sig->real_timer): the group is dead.
 func exit_itimers(_ sig: SignalStruct) {
-    itimerLock.withLock {
-        if let k = slot_of(sig) { timerOwner[k] = nil; timerExpires[k] = 0 }
-    }
+    guard sig.realTimerExpires != 0 else { return }
+    itimerLock.withLock { real_timer_cancel_locked(sig) }
 }
 
 /// alarm(seconds): the seconds left of the previous alarm (rounded as Linux
@@ -63,25 +68,16 @@ func sys_alarm(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let now = ktime_get_ns()
     return itimerLock.withLock { () -> Int in
         var left = 0
-        var k = slot_of(sig)
-        if let s = k, timerExpires[s] > now {
-            let ns = timerExpires[s] - now
+        if sig.realTimerExpires > now {
+            let ns = sig.realTimerExpires - now
             left = Int(ns / 1_000_000_000) + (ns % 1_000_000_000 >= 500_000_000 ? 1 : 0)
             if left == 0 { left = 1 }
         }
-        if secs == 0 {
-            if let s = k { timerOwner[s] = nil; timerExpires[s] = 0 }
-            return left
-        }
-        if k == nil {
-            for s in 0..<NR_REAL_TIMERS where timerOwner[s] == nil { k = s; break }
-        }
-        guard let s = k else {
-            pr_warn("alarm: more than \(NR_REAL_TIMERS) processes with an alarm; this one is not armed")
-            return left
-        }
-        timerOwner[s] = sig
-        timerExpires[s] = now + secs * 1_000_000_000
+        real_timer_cancel_locked(sig)
+        if secs == 0 { return left }
+        sig.realTimerExpires = now + secs * 1_000_000_000
+        sig.realTimerNext = armedTimers
+        armedTimers = sig
         return left
     }
 }
