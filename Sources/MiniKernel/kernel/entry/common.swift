@@ -20,9 +20,13 @@ func exit_to_user_mode(_ regs: UnsafeMutablePointer<PtRegs>) {
         if t.taskWorks != nil { task_work_run(); continue }
         if t.needResched { schedule(); continue }
         if signal_pending(t) { arch_do_signal_or_restart(regs); continue }
-        if regs.pointee.vector == SYSCALL_VECTOR {
-            // No signal, but a restartable call may still need its fixup
-            // (its signal was taken by another thread meanwhile).
+        // No signal, but a restartable call may still need its fixup (its
+        // signal was taken by another thread meanwhile), and a mask saved
+        // by sigsuspend or ppoll goes back: Linux gets here through
+        // TIF_SIGPENDING and TIF_RESTORE_SIGMASK, which are still set then.
+        let v = regs.pointee.vector, ret = Int64(bitPattern: regs.pointee.rax)
+        if (v == SYSCALL_VECTOR || v == UInt64(IA32_SYSCALL_VECTOR))
+            && ((-516 ... -512).contains(ret) || t.savedSigmask != nil) {
             arch_do_signal_or_restart(regs)
         }
         if !t.needResched { break }
