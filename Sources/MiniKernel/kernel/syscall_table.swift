@@ -39,6 +39,7 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "pipe",             x86_64: 22,  generic: -1,  fn: sys_pipe),
     SyscallEntry(name: "select",           x86_64: 23,  generic: -1,  fn: sys_select),
     SyscallEntry(name: "sched_yield",     x86_64: 24,  generic: 124, fn: sys_sched_yield),
+    SyscallEntry(name: "mremap",           x86_64: 25,  generic: 216, fn: sys_mremap),
     SyscallEntry(name: "msync",            x86_64: 26,  generic: 227, fn: sys_msync),
     SyscallEntry(name: "madvise",          x86_64: 28,  generic: 233, fn: sys_madvise),
     SyscallEntry(name: "dup",              x86_64: 32,  generic: 23,  fn: sys_dup),

@@ -53,7 +53,10 @@ func do_madvise(_ mm: MMStruct, _ startIn: UInt64, _ lenIn: UInt64, _ behavior: 
             if start >= end { break }
         }
         let tmp = min(vma.end, end)
-        if behavior == MADV_DONTNEED { madvise_dontneed(mm, start, tmp) }
+        // Shared anonymous memory keeps its pages: in Linux they stay in the
+        // shmem object and the next touch maps them again; here the frames
+        // are the object, so they stay mapped (the same bytes either way).
+        if behavior == MADV_DONTNEED && !(vma.isShared && vma.file == nil) { madvise_dontneed(mm, start, tmp) }
         start = tmp
         if start >= end { break }
         v = find_vma(mm, start)

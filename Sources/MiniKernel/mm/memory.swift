@@ -140,6 +140,9 @@ func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bo
     let e = pte.pointee
     guard let frame = pte_frame(e) else {
         if vma.file != nil { return filemap_fault(mm, vma, va, pte, write: write) }
+        // Shared anonymous memory is all made at mmap: a hole is past its end
+        // (mremap grew the area; shmem_fault's SIGBUS beyond i_size).
+        if vma.isShared { return .sigbus }
         return do_anonymous_page(mm, vma, pte) != nil ? .ok : .sigsegv
     }
     if write && e & PTEFlags.writable.rawValue == 0 {

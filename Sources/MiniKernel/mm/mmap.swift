@@ -148,7 +148,7 @@ private func vm_start_gap(_ vma: VMArea) -> UInt64 {
 }
 
 /// Links a new area into its place on the sorted list. The range must be free.
-private func insert_vma(_ mm: MMStruct, _ new: VMArea) {
+func insert_vma(_ mm: MMStruct, _ new: VMArea) {
     var prev: VMArea? = nil
     var v = mm.mmap
     while let cur = v, cur.start < new.start { prev = cur; v = cur.next }
