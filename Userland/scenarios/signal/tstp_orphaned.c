@@ -25,6 +25,7 @@
 struct area {
     volatile long count[2];
     volatile long gpid;
+    volatile long c_ready;     /* C has its handler: signal 34 would kill it before */
 };
 
 static struct area *a;
@@ -42,6 +43,8 @@ static void target(int which)
     sig_handle(SIGCOUNT, on_count, 0);
     if (which == 1)
         a->gpid = sys_getpid();
+    else
+        a->c_ready = 1;
     for (;;)
         sleep_ms(1000);
 }
@@ -110,6 +113,8 @@ static void run(void)
         target(0);
     }
     sys_setpgid(c, c);
+    while (a->c_ready == 0)
+        sys_sched_yield();
 
     long s = must_fork();
     if (s == 0) {
