@@ -184,7 +184,7 @@ private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _
         // From the filesystem, pages come in on first touch (mm/filemap.swift);
         // an image in memory only (the self-tests) is copied now.
         if let backing, ph.filesz > 0, let vma = find_vma(mm, mapStart), vma.start == mapStart, vma.end == mapEnd {
-            vma_set_file(vma, backing, pgoff: fileStart, fileEnd: fileEnd)
+            vma_set_file(mm, vma, backing, pgoff: fileStart, fileEnd: fileEnd)
         }
         var va = mapStart
         while va < mapEnd && !(backing != nil && ph.filesz > 0 && find_vma(mm, mapStart)?.file != nil) {

@@ -76,6 +76,7 @@ func do_sys_open(_ dfd: UInt64, _ upath: UInt64, _ flagsIn: UInt32, _ modeIn: UI
     defer { nd.release() }
     let umask = current.fs?.umask ?? 0o022
     var err = 0
+    var truncated: Inode? = nil      // O_TRUNC shrank this file
     let d = fs_lock.withLock { () -> Dentry? in
         guard let sr = start_root_locked(file) else { err = Errno.ENOENT.negated; return nil }
         var target: Dentry
@@ -117,12 +118,16 @@ func do_sys_open(_ dfd: UInt64, _ upath: UInt64, _ flagsIn: UInt32, _ modeIn: UI
         if inode.isDir && wantWrite { err = Errno.EISDIR.negated; return nil }
         if wantWrite && inode.isReg && inode.writeDenied > 0 { err = Errno.ETXTBSY.negated; return nil }
         if flags & O_TRUNC != 0 && inode.isReg && flags & O_PATH == 0 {
+            let hadPages = inode.size > 0
             let r = ramfs_truncate_locked(inode, 0)
             if r < 0 { err = r; return nil }
+            if hadPages { truncated = inode }
         }
         dget_locked(target)
         return target
     }
+    // O_TRUNC's truncate_pagecache(): out of every mapping (mm/filemap.swift).
+    if let truncated { unmap_mapping_range(truncated, from: 0) }
     guard let d else { return err }
     guard let f = dentry_open(d, flags, &err) else {
         fs_lock.withLock { dput_locked(d) }
@@ -241,10 +246,15 @@ private func do_truncate(_ i: Inode, _ length: Int64) -> Int {
     if length < 0 { return Errno.EINVAL.negated }
     if i.isDir { return Errno.EISDIR.negated }
     guard i.isReg else { return Errno.EINVAL.negated }
-    return fs_lock.withLock {
+    var shrunk = false
+    let r = fs_lock.withLock { () -> Int in
         if i.writeDenied > 0 { return Errno.ETXTBSY.negated }
+        shrunk = Int(clamping: length) < i.size
         return ramfs_truncate_locked(i, Int(clamping: length))
     }
+    // truncate_pagecache(): mapped pages past the new end go (SIGBUS on touch).
+    if r == 0 && shrunk { unmap_mapping_range(i, from: PAGE_ALIGN(UInt64(length))) }
+    return r
 }
 
 func sys_truncate(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {

@@ -16,31 +16,92 @@
 // the file into .bss. An mmap() area (fileEnd = .max) ends with the file: a
 // page wholly past its end is VM_FAULT_SIGBUS, as filemap_fault answers.
 //
-// Not here: truncation does not take pages out of existing mappings
-// (unmap_mapping_range): a page already mapped stays readable after a
-// shrinking ftruncate, where Linux would give SIGBUS on the next touch.
+// Each file keeps the list of areas that map it (i_mmap), so that a
+// shrinking truncate can take the pages past the new end out of every
+// mapping (unmap_mapping_range): the next touch there is SIGBUS.
 
 import CShim
 
-/// The area now reads its missing pages from `file` (referenced here) at `pgoff`.
-func vma_set_file(_ vma: VMArea, _ file: Dentry, pgoff: UInt64, fileEnd: UInt64) {
-    fs_lock.withLock { dget_locked(file) }
+/// The area of `mm` now reads its missing pages from `file` (referenced
+/// here) at `pgoff`, and is on the file's i_mmap list (vma_link_file).
+func vma_set_file(_ mm: MMStruct, _ vma: VMArea, _ file: Dentry, pgoff: UInt64, fileEnd: UInt64) {
     vma.file = file
     vma.pgoff = pgoff
     vma.fileEnd = fileEnd
+    vma.mm = mm
+    fs_lock.withLock {
+        dget_locked(file)
+        vma.iMmapNext = file.inode.iMmap
+        file.inode.iMmap = vma
+    }
 }
 
-/// A copy of `from`'s backing for `to`, which starts `delta` bytes further in (split, fork).
-func vma_copy_file(_ from: VMArea, _ to: VMArea, delta: UInt64) {
+/// A copy of `from`'s backing for `to` (of `mm`), which starts `delta` bytes further in (split, fork).
+func vma_copy_file(_ mm: MMStruct, _ from: VMArea, _ to: VMArea, delta: UInt64) {
     guard let f = from.file else { return }
-    vma_set_file(to, f, pgoff: from.pgoff + delta, fileEnd: from.fileEnd)
+    vma_set_file(mm, to, f, pgoff: from.pgoff + delta, fileEnd: from.fileEnd)
 }
 
-/// fput() of vma->vm_file when the area goes.
+/// fput() of vma->vm_file when the area goes, off the file's i_mmap list.
 func vma_put_file(_ vma: VMArea) {
     guard let f = vma.file else { return }
     vma.file = nil
-    fs_lock.withLock { dput_locked(f) }
+    fs_lock.withLock {
+        let inode = f.inode
+        if inode.iMmap === vma {
+            inode.iMmap = vma.iMmapNext
+        } else {
+            var p = inode.iMmap
+            while let cur = p, cur.iMmapNext !== vma { p = cur.iMmapNext }
+            p?.iMmapNext = vma.iMmapNext
+        }
+        vma.iMmapNext = nil
+        dput_locked(f)
+    }
+}
+
+/// Which truncate last ran unmap_mapping_range (VMArea.truncateSeq). fs_lock.
+private var truncate_seq = 0
+
+/// unmap_mapping_range(mapping, holebegin, 0, even_cows = 1), for truncate:
+/// every page of `i` at file offset `from` (page-aligned) or beyond leaves
+/// every mapping of the file, private copies included, so the next touch
+/// there faults and is SIGBUS. Called after the size changed and without
+/// fs_lock (a fault takes mmap_lock, then fs_lock): a fault that read the
+/// old size holds mmap_lock until its page is in, and the zap comes after
+/// it. The ELF loader's areas are not touched: a running program's file
+/// cannot be truncated (ETXTBSY).
+func unmap_mapping_range(_ i: Inode, from: UInt64) {
+    let seq = fs_lock.withLock { () -> Int in truncate_seq += 1; return truncate_seq }
+    while true {
+        // One mm at a time: find an area not done yet, hold its mm, and
+        // do every area of that mm that maps the file.
+        let mm = fs_lock.withLock { () -> MMStruct? in
+            var v = i.iMmap
+            while let vma = v {
+                if vma.truncateSeq != seq {
+                    vma.truncateSeq = seq
+                    if let mm = vma.mm, mmget_not_zero(mm) { return mm }
+                }
+                v = vma.iMmapNext
+            }
+            return nil
+        }
+        guard let mm else { return }
+        mm.mmapLock.lock()
+        var v = mm.mmap
+        while let vma = v {
+            v = vma.next
+            guard let f = vma.file, f.inode === i, vma.fileEnd == UInt64.max else { continue }
+            fs_lock.withLock { vma.truncateSeq = seq }
+            let endOff = vma.pgoff + vma.length
+            guard endOff > from else { continue }
+            let start = from > vma.pgoff ? vma.start + (from - vma.pgoff) : vma.start
+            unmap_page_range(mm, start, vma.end)
+        }
+        mm.mmapLock.unlock()
+        mmput(mm)
+    }
 }
 
 // MARK: - The page cache

@@ -372,7 +372,7 @@ func dup_mm(_ old: MMStruct) -> MMStruct? {
     var v = old.mmap
     while let vma = v, ok {
         let copy = VMArea(start: vma.start, end: vma.end, flags: vma.flags)
-        vma_copy_file(vma, copy, delta: 0)
+        vma_copy_file(mm, vma, copy, delta: 0)
         copy.anonVma = vma.anonVma
         if let t = tail { t.next = copy } else { mm.mmap = copy }
         tail = copy

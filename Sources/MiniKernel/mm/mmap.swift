@@ -57,6 +57,18 @@ func mmget(_ mm: MMStruct) {
     mm.mmUsers.wrappingAdd(1, ordering: .relaxed)
 }
 
+/// mmget_not_zero(): a hold on an mm found by a lookup, unless its last user
+/// is already tearing it down.
+func mmget_not_zero(_ mm: MMStruct) -> Bool {
+    var n = mm.mmUsers.load(ordering: .relaxed)
+    while n > 0 {
+        let (done, now) = mm.mmUsers.compareExchange(expected: n, desired: n + 1, ordering: .acquiring)
+        if done { return true }
+        n = now
+    }
+    return false
+}
+
 /// mmput(): one user fewer; the last one tears the address space down
 /// (exit_mmap) and frees the MMStruct. The caller must not use `mm` after.
 func mmput(_ mm: MMStruct) {
@@ -160,7 +172,7 @@ func insert_vma(_ mm: MMStruct, _ new: VMArea) {
 /// split_vma(): cut `vma` at `addr`; the new upper part follows it on the list.
 private func split_vma(_ mm: MMStruct, _ vma: VMArea, at addr: UInt64) {
     let upper = VMArea(start: addr, end: vma.end, flags: vma.flags)
-    vma_copy_file(vma, upper, delta: addr - vma.start)
+    vma_copy_file(mm, vma, upper, delta: addr - vma.start)
     upper.anonVma = vma.anonVma
     upper.next = vma.next
     vma.next = upper
@@ -330,7 +342,7 @@ func __do_mmap(_ mm: MMStruct, _ addrIn: UInt64, _ lenIn: UInt64, _ prot: UInt64
     }
     let vma = VMArea(start: addr, end: addr + len, flags: vmFlags)
     insert_vma(mm, vma)
-    if let file { vma_set_file(vma, file, pgoff: pgoff, fileEnd: UInt64.max) }
+    if let file { vma_set_file(mm, vma, file, pgoff: pgoff, fileEnd: UInt64.max) }
     // Shared anonymous memory has no object to come back to: it is made now.
     // A file area reads the file's pages on demand (MAP_POPULATE included).
     let populate = file == nil && (vmFlags.contains(.shared) || flags & MAP_LOCKED != 0

@@ -54,7 +54,7 @@ private func move_vma(_ mm: MMStruct, _ vma: VMArea, _ oldAddr: UInt64, _ oldLen
     // Splitting the old area may need up to three more.
     if mm.mapCount >= MAX_MAP_COUNT - 3 { return Errno.ENOMEM.negated }
     let new = VMArea(start: newAddr, end: newAddr + newLen, flags: vma.flags)
-    vma_copy_file(vma, new, delta: oldAddr - vma.start)
+    vma_copy_file(mm, vma, new, delta: oldAddr - vma.start)
     new.anonVma = vma.anonVma
     insert_vma(mm, new)
     let moved = move_page_tables(mm, oldAddr, newAddr, oldLen, keep: dontUnmap && vma.isShared)

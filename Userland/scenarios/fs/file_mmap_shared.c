@@ -8,7 +8,8 @@
  * shared read-only one that mprotect cannot make writable. SIGBUS with BUS_ADRERR and the
  * address for a page wholly past the end of the file, shared or private; bytes past the
  * end inside the last page read as zeros; a file grown by ftruncate fills the mapping,
- * shrunk it takes away the pages past its new end.
+ * shrunk it takes away the pages past its new end, even pages already mapped or copied
+ * (unmap_mapping_range), and so does open with O_TRUNC.
  */
 #include "lib.h"
 #include "fs.h"
@@ -40,6 +41,24 @@ static void touch_in_child(const char *what, volatile char *p, int write)
         sig_handle_info(SIGBUS, on_sigbus, 0);
         fault_at = p;
         if (write) *p = 1; else (void)*p;
+        say("  no signal, byte %d\n", *p);
+        sys_exit(0);
+    }
+    wait_for(pid);
+}
+
+/* In a child: map the page at p by touching it (a write makes a private copy), shrink the
+ * file to `to` bytes, touch p again: truncation takes mapped pages out of every mapping. */
+static void mapped_then_shrunk(const char *what, long fd, volatile char *p, int write, long to)
+{
+    say("%s:\n", what);
+    long pid = must_fork();
+    if (pid == 0) {
+        sig_handle_info(SIGBUS, on_sigbus, 0);
+        if (write) *p = 1; else (void)*p;
+        fault_at = p;
+        sys_ftruncate(fd, to);
+        (void)*p;
         say("  no signal, byte %d\n", *p);
         sys_exit(0);
     }
@@ -132,6 +151,17 @@ int main(void)
     sys_pread(fd, &c, 1, 10);
     say("pread after the shrink still sees the mapping's store: %s\n", yesno(c == 'Z'));
     say("pread past the new end: %ld\n", sys_pread(fd, &c, 1, 200));
+
+    sys_ftruncate(fd, 9000);
+    mapped_then_shrunk("shared, the third page mapped, then ftruncate to 100", fd, s3 + 8192 + 5, 0, 100);
+    sys_ftruncate(fd, 9000);
+    mapped_then_shrunk("private, the third page copied by a write, then ftruncate to 100", fd, p3 + 8192 + 5, 1, 100);
+    sys_ftruncate(fd, 9000);
+    mapped_then_shrunk("shared, the first page mapped, then ftruncate to 100 (it stays)", fd, s3 + 5, 0, 100);
+    long t = sys_open("t_shm/f", O_RDWR | O_TRUNC, 0);
+    sys_close(t);
+    say("after O_TRUNC, the first page of the shared mapping:\n");
+    touch_in_child("  read", s3 + 5, 0);
 
     sys_munmap(p, 8192);
     sys_munmap(q, 4096);

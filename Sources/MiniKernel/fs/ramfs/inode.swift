@@ -68,6 +68,9 @@ final class Inode {
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
     var pageCacheSlots = 0
+    /// i_mmap: the areas that map this file (mm/filemap.swift), linked
+    /// through VMArea.iMmapNext. Guarded by fs_lock.
+    unowned(unsafe) var iMmap: VMArea? = nil
     /// A regular file's data once written: one frame per page (0: a hole, reads as zeros).
     var pages: UnsafeMutablePointer<UInt64>? = nil
     var pageSlots = 0
