@@ -38,7 +38,7 @@ LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
 QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench
+.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench profile
 all: check-tools kernel userland
 
 kernel: $(KERNEL)
@@ -101,6 +101,16 @@ test: check-tools check-test-tools check-linux
 bench: all
 	$(MAKE) --no-print-directory -f Makefile -f Userland/bench/bench.mk bench-programs
 	QEMU=$(QEMU) python3 scripts/bench/bench.py $(if $(filter-out 0,$(ICOUNT)),--icount) $(if $(RUNS),--runs $(RUNS))
+
+# Where the instructions go (scripts/profile.py): one bench program under -icount with the
+# TCG plugin tools/qemu_insn_profile.c, kernel instructions by function. PROGRAM= (default
+# busybox_spawn), PER= rounds to divide by (busybox_spawn runs 205), SMP=, LINUX=1.
+PROGRAM ?= busybox_spawn
+profile: all
+	$(MAKE) --no-print-directory -f Makefile -f Userland/bench/bench.mk bench-programs
+	@mkdir -p $(BUILD)/host
+	$(HOSTCC) -shared -fPIC -O2 -Wall -o $(BUILD)/host/qemu_insn_profile.so tools/qemu_insn_profile.c -lpthread
+	QEMU=$(QEMU) python3 scripts/profile.py $(PROGRAM) $(if $(PER),--per $(PER)) $(if $(SMP),--smp $(SMP)) $(if $(filter-out 0,$(LINUX)),--linux)
 
 debug: all $(BUILD)/demo.cpio
 	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x scripts/gdbinit"
