@@ -31,8 +31,11 @@ func vma_set_file(_ mm: MMStruct, _ vma: VMArea, _ file: Dentry, pgoff: UInt64, 
     vma.mm = mm
     fs_lock.withLock {
         dget_locked(file)
-        vma.iMmapNext = file.inode.iMmap
-        file.inode.iMmap = vma
+        let inode = file.inode
+        vma.iMmapPrev = nil
+        vma.iMmapNext = inode.iMmap
+        inode.iMmap?.iMmapPrev = vma
+        inode.iMmap = vma
     }
 }
 
@@ -47,15 +50,11 @@ func vma_put_file(_ vma: VMArea) {
     guard let f = vma.file else { return }
     vma.file = nil
     fs_lock.withLock {
-        let inode = f.inode
-        if inode.iMmap === vma {
-            inode.iMmap = vma.iMmapNext
-        } else {
-            var p = inode.iMmap
-            while let cur = p, cur.iMmapNext !== vma { p = cur.iMmapNext }
-            p?.iMmapNext = vma.iMmapNext
-        }
+        // Unlinked in O(1): a program's file is mapped by every process running it.
+        if let prev = vma.iMmapPrev { prev.iMmapNext = vma.iMmapNext } else { f.inode.iMmap = vma.iMmapNext }
+        vma.iMmapNext?.iMmapPrev = vma.iMmapPrev
         vma.iMmapNext = nil
+        vma.iMmapPrev = nil
         dput_locked(f)
     }
 }

@@ -58,10 +58,12 @@ final class VMArea {
     /// is its own (a copy or a zeroed page) rather than the file's. fork copies
     /// the entries of such areas only (vma_needs_copy).
     var anonVma = false
-    /// The mm this area belongs to, and the next area mapping the same file
-    /// (the file's i_mmap list, fs_lock): how truncate finds every mapping.
+    /// The mm this area belongs to, and its neighbours among the areas
+    /// mapping the same file (the file's i_mmap list, fs_lock): how truncate
+    /// finds every mapping.
     unowned(unsafe) var mm: MMStruct? = nil
     unowned(unsafe) var iMmapNext: VMArea? = nil
+    unowned(unsafe) var iMmapPrev: VMArea? = nil
     /// The last truncate that unmapped this area's tail (unmap_mapping_range).
     var truncateSeq = 0
 
