@@ -121,5 +121,8 @@ int main(int argc, char **argv, char **envp)
     say("tty: TCGETS on fd 0: %s\n", errname(r));
     if (dev)
         list_dev();
+    /* tcdrain(1): all of it sent before init exits and the kernel's panic lines come
+     * (Linux's serial console sends a program's output later, by interrupt; see tcdrain.c). */
+    syscall3(SYS_ioctl, 1, 0x5409 /* TCSBRK */, 1);
     return 16 * argc + envc;
 }

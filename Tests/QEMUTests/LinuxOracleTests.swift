@@ -40,10 +40,12 @@ struct LinuxOracleTests {
             Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
             return
         }
-        let cpio = try await BusyboxTests.initramfs([])
+        // /tcdrain before the exit: Linux's console must have sent the output before the
+        // panic lines (Userland/tcdrain.c).
+        let cpio = try await BusyboxTests.initramfs(["/tcdrain=" + Repo.userland("tcdrain").path])
         defer { TempDir.remove(cpio.deletingLastPathComponent()) }
         let append = "console=ttyS0 quiet panic=-1 foo=bar \"q=a b\" rdinit=/bin/sh -- "
-            + "-c \"echo $0 $#: [$1] [$2]; env | sort; pwd; exit 3\" zero \"one two\" three"
+            + "-c \"echo $0 $#: [$1] [$2]; env | sort; pwd; /tcdrain; exit 3\" zero \"one two\" three"
         let (mk, _) = try await expectSameAsLinux(initrd: cpio, append: append, smp: smp)
         expectOutcome(mk, .initExited(3))
     }
