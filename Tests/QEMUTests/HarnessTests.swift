@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Unit tests of the harness's pure parts: no QEMU, no build.
+/// Unit tests of the harness: its pure parts, host runs, and one boot for what it shows at a hang.
 @Suite("Harness")
 struct HarnessTests {
     @Test("exit statuses decode per docs/interfaces.md")
@@ -57,6 +57,28 @@ struct HarnessTests {
         #expect(left.stdout == Data("started\n".utf8) && left.status == 0 && !left.timedOut)
         try await Task.sleep(for: .seconds(3.5))
         #expect(!FileManager.default.fileExists(atPath: marker), "a grandchild outlived its run")
+    }
+
+    /// A boot that hangs quietly has no console to show, so at the deadline the harness asks
+    /// QEMU's monitor where each vCPU is (CI once saw Linux print nothing for 120 s).
+    /// Busybox's shell spins in user mode on one CPU; the other idles in the kernel, whose
+    /// RIP must come out named from the kernel's symbols.
+    @Test("a hang's failure names where each vCPU was at the deadline")
+    func hangRegisters() async throws {
+        guard FileManager.default.isExecutableFile(atPath: BusyboxTests.busybox.path) else {
+            Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
+            return
+        }
+        let cpio = try await BusyboxTests.initramfs([])
+        defer { TempDir.remove(cpio.deletingLastPathComponent()) }
+        let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet rdinit=/bin/sh -- -c \"while :; do :; done\"",
+                                       smp: 2, timeout: 8)
+        #expect(boot.outcome == .timeout, "\(boot)")
+        let summary = QEMUMonitor.summary(boot.vcpus ?? "", symbols: KernelSymbols(kernel: Repo.kernel))
+        let cpus = summary.split(separator: "\n")
+        #expect(cpus.count == 2 && cpus.allSatisfy { $0.contains("RIP=") }, "\(summary)")
+        #expect(cpus.contains { $0.contains("+0x") }, "no vCPU's RIP named in the kernel:\n\(summary)")
+        #expect(boot.description.contains("--- vCPUs at the deadline ---"))
     }
 
     @Test("FNV-1a 32 known vectors")

@@ -14,6 +14,10 @@ struct BootResult: Sendable, CustomStringConvertible {
     var command: [String]
     /// Wall-clock seconds from launch to exit.
     var seconds: Double
+    /// A hang only: QEMU's registers of every vCPU at the deadline (`QEMUMonitor`).
+    var vcpus: String? = nil
+    /// The booted kernel, to name the vCPUs' RIPs.
+    var kernel: URL? = nil
 
     /// The exit status decoded per docs/interfaces.md.
     var outcome: BootOutcome { BootOutcome(status: status, timedOut: timedOut) }
@@ -28,7 +32,8 @@ struct BootResult: Sendable, CustomStringConvertible {
         if FileManager.default.fileExists(atPath: file.path) { return file.path }
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let text = "command: \(command.joined(separator: " "))\n\(qemuStderr)\n--- console ---\n\(console)"
+            let regs = vcpus.map { "--- vCPUs at the deadline ---\n\($0)\n" } ?? ""
+            let text = "command: \(command.joined(separator: " "))\n\(qemuStderr)\n\(regs)--- console ---\n\(console)"
             try text.write(to: file, atomically: true, encoding: .utf8)
             return file.path
         } catch {
@@ -56,6 +61,10 @@ struct BootResult: Sendable, CustomStringConvertible {
         s += "command: \(command.joined(separator: " "))\n"
         if let path = saveConsole() { s += "whole console: \(path)\n" }
         if !qemuStderr.isEmpty { s += "QEMU stderr:\n\(qemuStderr)\n" }
+        if let vcpus {
+            let symbols = kernel.flatMap { KernelSymbols(kernel: $0) }
+            s += "--- vCPUs at the deadline ---\n\(QEMUMonitor.summary(vcpus, symbols: symbols))\n"
+        }
         let n = lines.count
         s += "--- console, last \(min(n, 40)) of \(n) lines ---\n\(tail(lines: 40))\n--- end of console ---"
         return s
@@ -107,11 +116,17 @@ enum QEMU {
         args += [
             "-append", append,
             "-display", "none",
-            "-monitor", "none",
             "-serial", "stdio",
             "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ]
+
+        // The monitor answers only at a hang (`QEMUMonitor`); its socket is gone after the boot.
+        let monitor = "/tmp/minikernel-monitor-\(getpid())-\(UUID().uuidString.prefix(8)).sock"
+        defer { unlink(monitor) }
+        args += ["-monitor", "unix:\(monitor),server=on,wait=off"]
+        let hang = HangRegisters()
+        let atTimeout: @Sendable () -> Void = { hang.text = QEMUMonitor.registers(socket: monitor) }
 
         await slots.acquire()
         let start = Date()
@@ -120,9 +135,10 @@ enum QEMU {
             if let tool = wrapper.first {
                 run = try await Subprocess.run(URL(fileURLWithPath: tool),
                                                arguments: Array(wrapper.dropFirst()) + ["--", executable.path] + args,
-                                               input: input, timeout: timeout)
+                                               input: input, timeout: timeout, atTimeout: atTimeout)
             } else {
-                run = try await Subprocess.run(executable, arguments: args, input: input, timeout: timeout)
+                run = try await Subprocess.run(executable, arguments: args, input: input, timeout: timeout,
+                                               atTimeout: atTimeout)
             }
         } catch {
             await slots.release()
@@ -136,7 +152,9 @@ enum QEMU {
             timedOut: run.timedOut,
             qemuStderr: String(decoding: run.stderr, as: UTF8.self),
             command: wrapper + (wrapper.isEmpty ? [] : ["--"]) + [executable.path] + args.map { $0.contains(" ") ? "\"\($0)\"" : $0 },
-            seconds: Date().timeIntervalSince(start)
+            seconds: Date().timeIntervalSince(start),
+            vcpus: run.timedOut ? hang.text : nil,
+            kernel: kernel
         )
     }
 
@@ -178,6 +196,12 @@ enum HostJobs {
     }
 
     private static let slots = AsyncSemaphore(2 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+}
+
+/// What `QEMUMonitor` answered at a boot's deadline: written by the supervising thread
+/// before the run's result is handed over, read after it.
+private final class HangRegisters: @unchecked Sendable {
+    var text: String?
 }
 
 /// A counting semaphore for async code (waiters suspend, no thread blocks).

@@ -66,6 +66,8 @@ enum Subprocess {
     ///   - mergeStderr: send stderr into the same pipe as stdout, preserving the
     ///     interleaving (as on the kernel's serial console).
     ///   - timeout: seconds before the child's process group is sent SIGKILL.
+    ///   - atTimeout: runs at the deadline, before the kill, while the child still lives
+    ///     (QEMU: its monitor tells where the vCPUs are).
     static func run(
         _ executable: URL,
         arguments: [String],
@@ -73,7 +75,8 @@ enum Subprocess {
         currentDirectory: URL? = nil,
         input: Data? = nil,
         mergeStderr: Bool = false,
-        timeout: Double
+        timeout: Double,
+        atTimeout: (@Sendable () -> Void)? = nil
     ) async throws -> Result {
         let child = try Child.spawn(
             path: executable.path,
@@ -85,7 +88,7 @@ enum Subprocess {
         )
         return await withCheckedContinuation { (done: CheckedContinuation<Result, Never>) in
             Thread.detachNewThread {
-                done.resume(returning: child.supervise(input: input ?? Data(), timeout: timeout))
+                done.resume(returning: child.supervise(input: input ?? Data(), timeout: timeout, atTimeout: atTimeout))
             }
         }
     }
@@ -151,7 +154,7 @@ enum Subprocess {
 
         /// Pumps the pipes until the child has exited and they reached EOF (or
         /// the grace ran out), enforcing the deadline; returns the outcome.
-        func supervise(input: Data, timeout: Double) -> Result {
+        func supervise(input: Data, timeout: Double, atTimeout: (@Sendable () -> Void)?) -> Result {
             var outData = Data(), errData = Data()
             var readFDs: [Int32] = [stdoutFD] + (stderrFD.map { [$0] } ?? [])
             var writeFD = stdinFD
@@ -172,6 +175,7 @@ enum Subprocess {
                 }
                 if exitedAt == nil, !timedOut, now() - start > timeout {
                     timedOut = true
+                    atTimeout?()
                     kill(-pid, SIGKILL)
                 }
                 if let t = exitedAt, readFDs.isEmpty || now() - t > eofGrace { break }
