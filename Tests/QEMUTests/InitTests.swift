@@ -100,6 +100,30 @@ struct InitTests {
         expect(boot, userAfter.isEmpty, "user output after the exit line:\n" + userAfter.joined(separator: "\n"))
     }
 
+    /// The exit line is the machine's last words, and they come while other CPUs write:
+    /// Userland/console_race.c's three children write whole lines without pause when init
+    /// exits. The exit line comes out whole and last, and every child's line before it is
+    /// whole. (It was printed without the console lock, and a CPU in the middle of a line
+    /// cut it into single characters: seen once in demo_init at -smp 4 under load.)
+    @Test("init's exit line is whole and last while other CPUs write to the console", arguments: [2, 4])
+    func exitLineWholeUnderWriters(smp: Int) async throws {
+        let cpio = try await Initramfs.make(files: [(dest: "/init", src: Repo.userland("console_race").path)])
+        defer { Initramfs.discard(cpio) }
+        let boot = try await QEMU.boot(initrd: URL(fileURLWithPath: cpio), append: "console=ttyS0 quiet init=/init",
+                                       smp: smp)
+        expectOutcome(boot, .poweroff)          // init's exit 0 is QEMU's status 1, as a power-off
+        let lines = boot.lines
+        let exit = lines.firstIndex { Self.kernelMessage($0) == Self.initExitLine }
+        expect(boot, exit != nil, "no whole exit line: \(Self.initExitLine)")
+        guard let exit else { return }
+        let after = lines[(exit + 1)...].filter { !$0.isEmpty }
+        expect(boot, after.isEmpty, "lines after the exit line:\n" + after.joined(separator: "\n"))
+        let whole = Set(["a", "b", "c"].map { String(repeating: $0, count: 100) })
+        let cut = lines[..<exit].filter { Self.kernelMessage($0) == nil && !$0.isEmpty && !whole.contains(String($0)) }
+        expect(boot, cut.isEmpty, "children's lines cut:\n" + cut.prefix(5).joined(separator: "\n"))
+        expect(boot, lines[..<exit].contains { whole.contains(String($0)) }, "the children wrote nothing before init's exit")
+    }
+
     /// `init=` names the one program to run; if it cannot be executed Linux does
     /// not fall back to the default locations but panics with the error code
     /// (-2 = ENOENT). A runnable /sbin/init is in the archive to catch a fallback.

@@ -23,8 +23,8 @@ func panic(_ why: KLine, file: StaticString = #fileID, line: UInt = #line) -> Ne
         if owner == me { machine_power_off(code: .panic) }
         while true { halt() }
     }
-    // Let other CPUs stop printing over us; the console lock may be held by
-    // the code that faulted, so panic output bypasses it.
+    // Stop the other CPUs. A line one of them is writing ends first, then the
+    // console is ours (printk_unlocked).
     smp_send_stop()
     printk_unlocked("Kernel panic - not syncing: \(why.buf)")
     if !oops_in_progress { dump_stack(rbp: read_rbp()) }
@@ -44,8 +44,11 @@ func BUG_ON(_ cond: Bool, _ what: @autoclosure () -> KLine = "", file: StaticStr
     if cond { BUG(what(), file: file, line: line) }
 }
 
-/// Printing for panic paths: no lock, because the faulting code may hold it.
+/// Printing for the machine's last words (panic, oops, BUG, init's exit): the
+/// console is taken for good, without waiting on a lock the faulting code may
+/// hold (console_take_for_last_words).
 func printk_unlocked(_ line: KLine) {
+    console_take_for_last_words()
     printk_raw_prefixed(line.buf)
 }
 

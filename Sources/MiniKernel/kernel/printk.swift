@@ -8,6 +8,7 @@
 // so that lines from different CPUs never interleave.
 
 import CShim
+import Synchronization
 
 /// Linux's console log levels. `quiet` sets the console level to 4 (warnings
 /// and worse are shown), exactly as Linux's `quiet` does.
@@ -143,14 +144,49 @@ private func formatPrefix(_ prefix: inout LineBuffer) {
 private func emitLine(_ buf: LineBuffer, prefixed: Bool) {
     var prefix = LineBuffer()
     if prefixed { formatPrefix(&prefix) }
-    let flags = consoleLock.lockIrqSave()
+    // The CPU saying the last words holds the lock for good (below).
+    let mine = lastWordsCPU.load(ordering: .relaxed) == Int(this_cpu_number()) + 1
+    let flags = mine ? local_irq_save() : consoleLock.lockIrqSave()
     prefix.forEachByte { serial_putc($0) }
     buf.forEachByte { serial_putc($0) }
     serial_putc(10)
-    consoleLock.unlockIrqRestore(flags)
+    if mine { local_irq_restore(flags) } else { consoleLock.unlockIrqRestore(flags) }
 }
 
-/// A prefixed line without taking the console lock (panic paths).
+/// The CPU (plus one) whose last words own the console: the first to panic, oops,
+/// BUG or end init. Set once, never cleared: the machine powers off after them.
+private let lastWordsCPU = Atomic<Int>(0)
+
+/// Takes the console for the machine's last words, and keeps it.
+///
+/// Another CPU may be in the middle of a line, or of a user program's write: its
+/// characters would interleave with ours. So wait for the lock, but only a quarter of
+/// a second (a vCPU the host does not run can hold it that long): it may never come
+/// free, held by the code this CPU faulted in or by a CPU that stopped holding it.
+/// The last words then go out over it (Linux: bust_spinlocks(), and the console's
+/// takeover at panic). Every other CPU's printk and console write then waits for
+/// ever, so nothing interleaves with the report and nothing follows it. A second CPU
+/// with last words of its own halts here: the first one's report is the one shown.
+func console_take_for_last_words() {
+    let me = Int(this_cpu_number()) + 1
+    let (won, owner) = lastWordsCPU.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing)
+    if !won {
+        if owner == me { return }
+        local_irq_disable()
+        while true { halt() }
+    }
+    let deadline = ktime_get_ns() + 250_000_000
+    var spins = 0
+    // Unchecked: the lock-order checker may be what is reporting.
+    while !consoleLock.tryLockUnchecked() {
+        spins += 1
+        if ktime_get_ns() > deadline || spins > 20_000_000 { break }   // (no clock yet: count)
+        cpu_relax()
+    }
+}
+
+/// A prefixed line without waiting for the console lock (lockcheck's own message,
+/// which can come from inside an acquisition of it).
 func printk_raw_prefixed(_ buf: LineBuffer) {
     var prefix = LineBuffer()
     formatPrefix(&prefix)

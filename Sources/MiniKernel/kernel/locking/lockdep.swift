@@ -71,7 +71,10 @@ private func class_id(_ name: StaticString) -> Int? {
 private func lockdep_off(_ why: StaticString) {
     if !lockdep_off_warned {
         lockdep_off_warned = true
-        printk_unlocked("lockcheck: \(why): checking turned off")
+        // Not last words: the machine runs on, and this may be inside the
+        // console lock's own acquisition.
+        let line: KLine = "lockcheck: \(why): checking turned off"
+        printk_raw_prefixed(line.buf)
     }
     lockcheck_enabled = false
 }
