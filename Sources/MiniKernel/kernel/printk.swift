@@ -146,11 +146,26 @@ private func emitLine(_ buf: LineBuffer, prefixed: Bool) {
     if prefixed { formatPrefix(&prefix) }
     // The CPU saying the last words holds the lock for good (below).
     let mine = lastWordsCPU.load(ordering: .relaxed) == Int(this_cpu_number()) + 1
-    let flags = mine ? local_irq_save() : consoleLock.lockIrqSave()
+    let flags = mine ? local_irq_save() : console_lock()
     prefix.forEachByte { serial_putc($0) }
     buf.forEachByte { serial_putc($0) }
     serial_putc(10)
-    if mine { local_irq_restore(flags) } else { consoleLock.unlockIrqRestore(flags) }
+    if mine { local_irq_restore(flags) } else { console_unlock(flags) }
+}
+
+/// The CPU (plus one) holding `consoleLock`, 0 when free: the last words wait for
+/// another CPU's line, never for their own.
+private let consoleOwner = Atomic<Int>(0)
+
+private func console_lock() -> IrqFlags {
+    let flags = consoleLock.lockIrqSave()
+    consoleOwner.store(Int(this_cpu_number()) + 1, ordering: .relaxed)
+    return flags
+}
+
+private func console_unlock(_ flags: IrqFlags) {
+    consoleOwner.store(0, ordering: .relaxed)
+    consoleLock.unlockIrqRestore(flags)
 }
 
 /// The CPU (plus one) whose last words own the console: the first to panic, oops,
@@ -160,13 +175,14 @@ private let lastWordsCPU = Atomic<Int>(0)
 /// Takes the console for the machine's last words, and keeps it.
 ///
 /// Another CPU may be in the middle of a line, or of a user program's write: its
-/// characters would interleave with ours. So wait for the lock, but only a quarter of
-/// a second (a vCPU the host does not run can hold it that long): it may never come
-/// free, held by the code this CPU faulted in or by a CPU that stopped holding it.
-/// The last words then go out over it (Linux: bust_spinlocks(), and the console's
-/// takeover at panic). Every other CPU's printk and console write then waits for
-/// ever, so nothing interleaves with the report and nothing follows it. A second CPU
-/// with last words of its own halts here: the first one's report is the one shown.
+/// characters would interleave with ours. So wait for it to finish. It finishes however
+/// long the host keeps its vCPU from running (a quarter second was seen not to be enough
+/// under load); the bound of 10 s is only for a CPU stuck inside the lock, which is
+/// itself a bug. When this CPU holds the lock (it faulted in console code), waiting
+/// cannot help and the last words go out over it at once (Linux: bust_spinlocks(), and
+/// the console's takeover at panic). Every other CPU's printk and console write then
+/// waits for ever, so nothing interleaves with the report and nothing follows it. A
+/// second CPU with last words of its own halts.
 func console_take_for_last_words() {
     let me = Int(this_cpu_number()) + 1
     let (won, owner) = lastWordsCPU.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing)
@@ -175,12 +191,12 @@ func console_take_for_last_words() {
         local_irq_disable()
         while true { halt() }
     }
-    let deadline = ktime_get_ns() + 250_000_000
+    let deadline = ktime_get_ns() + 10_000_000_000
     var spins = 0
     // Unchecked: the lock-order checker may be what is reporting.
-    while !consoleLock.tryLockUnchecked() {
+    while consoleOwner.load(ordering: .relaxed) != me, !consoleLock.tryLockUnchecked() {
         spins += 1
-        if ktime_get_ns() > deadline || spins > 20_000_000 { break }   // (no clock yet: count)
+        if ktime_get_ns() > deadline || spins > 500_000_000 { break }   // (no clock yet: count)
         cpu_relax()
     }
 }
@@ -198,9 +214,9 @@ func printk_raw_prefixed(_ buf: LineBuffer) {
 /// Raw console output for user programs' write(1/2) and for panic paths that
 /// cannot take locks. Bytes go out as they are.
 func console_write(_ bytes: UnsafeRawBufferPointer) {
-    let flags = consoleLock.lockIrqSave()
+    let flags = console_lock()
     for b in bytes { serial_putc(b) }
-    consoleLock.unlockIrqRestore(flags)
+    console_unlock(flags)
 }
 
 @_cdecl("console_putchar")
