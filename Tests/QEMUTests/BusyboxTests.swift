@@ -14,6 +14,13 @@ import Testing
 struct BusyboxTests {
     static let busybox = URL(fileURLWithPath: "/bin/busybox")
 
+    /// True when Debian's busybox is installed; else records why the test cannot run.
+    static func present() -> Bool {
+        if FileManager.default.isExecutableFile(atPath: busybox.path) { return true }
+        Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
+        return false
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var script: String
         var smp: Int
@@ -43,10 +50,7 @@ struct BusyboxTests {
 
     @Test("same output and exit status as busybox on Linux", arguments: cases)
     func script(_ c: Case) async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.busybox.path) else {
-            Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
-            return
-        }
+        guard Self.present() else { return }
         let src = Repo.root.appendingPathComponent("Userland/busybox/\(c.script).sh").path
         let cwd = try TempDir.make("native-busybox")
         defer { TempDir.remove(cwd) }
@@ -81,10 +85,7 @@ struct BusyboxTests {
     /// (busybox's sh) gets argv = [/bin/sh, -c, "echo a; exit 3"].
     @Test("the command line's double quotes: rdinit=/bin/sh -- -c \"echo a; exit 3\"")
     func quotedCommandLine() async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.busybox.path) else {
-            Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
-            return
-        }
+        guard Self.present() else { return }
         let cpio = try await Self.initramfs([])
         defer { TempDir.remove(cpio.deletingLastPathComponent()) }
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet rdinit=/bin/sh -- -c \"echo a; exit 3\"", timeout: 60)

@@ -65,10 +65,7 @@ struct HarnessTests {
     /// RIP must come out named from the kernel's symbols.
     @Test("a hang's failure names where each vCPU was at the deadline")
     func hangRegisters() async throws {
-        guard FileManager.default.isExecutableFile(atPath: BusyboxTests.busybox.path) else {
-            Issue.record("no /bin/busybox: apt-get install busybox-static (.ci/run does)")
-            return
-        }
+        guard BusyboxTests.present() else { return }
         let cpio = try await BusyboxTests.initramfs([])
         defer { TempDir.remove(cpio.deletingLastPathComponent()) }
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet rdinit=/bin/sh -- -c \"while :; do :; done\"",
