@@ -42,6 +42,8 @@ typedef long int64_t;
 #define SYS_wait4           61
 #define SYS_kill            62
 #define SYS_uname           63
+#define SYS_getrusage       98
+#define SYS_times          100
 #define SYS_getuid         102
 #define SYS_getgid         104
 #define SYS_geteuid        107
@@ -155,13 +157,21 @@ typedef long int64_t;
 /* ---- clocks ---- */
 #define CLOCK_REALTIME   0
 #define CLOCK_MONOTONIC  1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
 
 struct timespec { long tv_sec; long tv_nsec; };
 struct iovec { const void *iov_base; size_t iov_len; };
 struct utsname {
     char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
-struct rusage { long fields[18]; };   /* 144 bytes: 2 timevals + 14 longs */
+struct timeval { long tv_sec; long tv_usec; };
+struct rusage {                       /* 144 bytes */
+    struct timeval ru_utime, ru_stime;
+    long ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap;
+    long ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw;
+};
+struct tms { long tms_utime, tms_stime, tms_cutime, tms_cstime; };
 
 /* ---- the syscall instruction ---- */
 static inline long syscall0(long n)
@@ -272,6 +282,11 @@ static inline long sys_nanosleep(const struct timespec *req, struct timespec *re
     return syscall2(SYS_nanosleep, (long)req, (long)rem);
 }
 static inline long sys_clock_gettime(long clk, struct timespec *ts) { return syscall2(SYS_clock_gettime, clk, (long)ts); }
+#define RUSAGE_SELF      0
+#define RUSAGE_CHILDREN  (-1)
+#define RUSAGE_THREAD    1
+static inline long sys_getrusage(long who, struct rusage *ru) { return syscall2(SYS_getrusage, who, (long)ru); }
+static inline long sys_times(struct tms *t) { return syscall1(SYS_times, (long)t); }
 static inline long sys_uname(struct utsname *u) { return syscall1(SYS_uname, (long)u); }
 static inline long sys_prctl(long opt, long a2, long a3, long a4, long a5) { return syscall5(SYS_prctl, opt, a2, a3, a4, a5); }
 static inline long sys_brk(void *addr) { return syscall1(SYS_brk, (long)addr); }

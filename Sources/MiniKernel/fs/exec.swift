@@ -114,10 +114,15 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     exec_mm_release(me)
     fs_lock.withLock { dget_locked(file) }
     newMM.exeFile = file                      // set_mm_exe_file()
+    // exec_mmap(): the new address space in, under task_lock; the old one's
+    // peak is kept for getrusage before it goes.
     let old = me.mm
-    me.mm = newMM
+    me.allocLock.withLock { me.mm = newMM }
     switch_mm(newMM)
-    if let old { mmput(old) }
+    if let old {
+        setmax_mm_hiwater_rss(&me.signal.maxrss, old)
+        mmput(old)
+    }
     me.setComm(path)
     me.flags.remove(.forkNoExec)
     unshare_sighand(me)

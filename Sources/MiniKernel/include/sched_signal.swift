@@ -3,6 +3,21 @@
 
 import Synchronization
 
+/// The event counts of struct rusage that MiniKernel keeps, for a task, a
+/// group's dead threads, or reaped children. (No swap and no block device:
+/// maj_flt stays 0, and inblock/oublock are left out as on tmpfs.)
+struct RUsageCounts {
+    var nvcsw: UInt64 = 0      // voluntary switches: it blocked
+    var nivcsw: UInt64 = 0     // involuntary: preempted, or sched_yield()
+    var minFlt: UInt64 = 0     // faults resolved without I/O
+    var majFlt: UInt64 = 0     // faults that waited for I/O
+
+    static func += (a: inout RUsageCounts, b: RUsageCounts) {
+        a.nvcsw += b.nvcsw; a.nivcsw += b.nivcsw
+        a.minFlt += b.minFlt; a.majFlt += b.majFlt
+    }
+}
+
 /// signal->flags.
 struct SignalFlags: OptionSet {
     let rawValue: UInt32
@@ -51,11 +66,20 @@ final class SignalStruct {
     var hasChildSubreaper = false
     var pgrp: Int32 = 0
     var session: Int32 = 0
-    /// CPU time of the group's dead threads, and of reaped children.
+    /// CPU time and counts of the group's dead threads (utime, nvcsw...), and
+    /// of its reaped children with everything they had reaped (cutime,
+    /// cnvcsw...). Written under siglock (Linux: stats_lock).
     var utime: UInt64 = 0
     var stime: UInt64 = 0
     var cutime: UInt64 = 0
     var cstime: UInt64 = 0
+    var counts = RUsageCounts()
+    var ccounts = RUsageCounts()
+    /// The most pages any address space of the group had resident, taken
+    /// at exec (the old mm) and when the group dies; cmaxrss, the largest of
+    /// the reaped children's (ru_maxrss, in pages here, KiB for the user).
+    var maxrss = 0
+    var cmaxrss = 0
     /// Resource limits (signal->rlim), kernel/resource.swift.
     var rlim = RLimits()
     /// signal->real_timer (alarm): when it fires, 0 when it is not armed,

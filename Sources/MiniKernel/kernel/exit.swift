@@ -109,7 +109,11 @@ func do_exit(_ code: Int32) -> Never {
     // last time (finish_task_switch). Counted before exit_notify() can make
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
-    if groupDead { exit_itimers(tsk.signal) }            // the group's alarm() goes with it
+    if groupDead {
+        exit_itimers(tsk.signal)                         // the group's alarm() goes with it
+        // The group's peak memory, for its parent's wait4() and RUSAGE_CHILDREN.
+        if let mm = tsk.mm { setmax_mm_hiwater_rss(&tsk.signal.maxrss, mm) }
+    }
     trace_sched_process_exit(tsk, groupDead: groupDead)
     exit_mm(tsk)
     trace_do_exit_step(tsk, "exit_mm")
@@ -157,7 +161,7 @@ func do_group_exit(_ codeIn: Int32) -> Never {
 func exit_mm(_ tsk: Task) {
     mm_release(tsk)
     guard let mm = tsk.mm else { return }
-    tsk.mm = nil
+    tsk.allocLock.withLock { tsk.mm = nil }              // task_lock(): get_task_mm() may be looking
     // Keep running on the kernel's page tables: the user half may be freed now.
     switch_to_kernel_mm()
     mmput(mm)
@@ -394,6 +398,7 @@ private func __exit_signal(_ p: Task) {
     let sig = p.signal
     sig.utime += p.utime
     sig.stime += p.stime
+    sig.counts += p.counts
     sig.nrThreads -= 1
     if !p.isGroupLeader {
         // If there is any task waiting for the group exit (de_thread()), then notify it.

@@ -74,6 +74,16 @@ func free_task(_ t: Task) {
     kfree_object(t)
 }
 
+/// get_task_mm(): a reference on another task's address space, or nil once
+/// it has none (exited, or an idle task). Drop it with mmput().
+func get_task_mm(_ t: Task) -> MMStruct? {
+    t.allocLock.withLock { () -> MMStruct? in
+        guard let mm = t.mm, !t.isIdle else { return nil }
+        mmget(mm)
+        return mm
+    }
+}
+
 /// copy_process(): everything but waking the child. Returns the child, or
 /// nil with `error` set. (Not a Result<Task, …>: a multi-payload enum may keep
 /// its tag in a class pointer's "spare" top bits, which upper-half kernel

@@ -345,8 +345,8 @@ func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
     info.signo = sig
     info.pid = tsk.tgid
     info.isChld = true
-    info.utime = Int64((tsk.utime + tsk.signal.utime) / 10_000_000)     // clock ticks (USER_HZ 100)
-    info.stime = Int64((tsk.stime + tsk.signal.stime) / 10_000_000)
+    info.utime = nsec_to_clock_t(tsk.utime + tsk.signal.utime)
+    info.stime = nsec_to_clock_t(tsk.stime + tsk.signal.stime)
     (info.code, info.status) = exit_status_to_cld(task_exit_status(tsk))
     var autoreap = false
     let act = parent.sighand.actionFor(SIGCHLD)

@@ -213,3 +213,124 @@ func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 func sys_getsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     processIdOf(Int32(truncatingIfNeeded: regs.arg0)) { $0.session }
 }
+
+// MARK: - Resource usage: getrusage(), times()
+//
+// What a process has used comes from three places: each live thread's own
+// counters, the group's dead threads' (folded into signal_struct by
+// __exit_signal()), and its reaped children's (folded into the parent's
+// signal_struct by wait_task_zombie(), each child bringing what it had
+// reaped in turn). A child nobody waits for — autoreaped, or still a
+// zombie — is not counted anywhere.
+
+/// struct rusage, 144 bytes, as getrusage(), wait4() and waitid() store it.
+struct RUsage {
+    var utimeSec: Int64 = 0, utimeUsec: Int64 = 0
+    var stimeSec: Int64 = 0, stimeUsec: Int64 = 0
+    var maxrss: Int64 = 0                                    // KiB
+    var ixrss: Int64 = 0, idrss: Int64 = 0, isrss: Int64 = 0 // never filled, as Linux
+    var minflt: Int64 = 0, majflt: Int64 = 0
+    var nswap: Int64 = 0, inblock: Int64 = 0, oublock: Int64 = 0
+    var msgsnd: Int64 = 0, msgrcv: Int64 = 0, nsignals: Int64 = 0
+    var nvcsw: Int64 = 0, nivcsw: Int64 = 0
+}
+
+/// Whose usage getrusage() sums: RUSAGE_SELF (0), RUSAGE_CHILDREN (-1),
+/// RUSAGE_THREAD (1), and RUSAGE_BOTH (-2), which only wait uses.
+enum RUsageWho {
+    case selfGroup, children, both, thread
+
+    init?(_ who: Int32) {
+        switch who {
+        case 0: self = .selfGroup
+        case -1: self = .children
+        case 1: self = .thread
+        default: return nil
+        }
+    }
+}
+
+/// getrusage(): `p`'s usage, for `who`. For RUSAGE_THREAD, `p` is current.
+func getrusage(_ p: Task, _ who: RUsageWho) -> RUsage {
+    let sig = p.signal
+    var utime: UInt64 = 0, stime: UInt64 = 0
+    var counts = RUsageCounts()
+    var maxrss = 0
+    if who == .thread {
+        utime = p.utime
+        stime = p.stime
+        counts = p.counts                                 // accumulate_thread_rusage()
+        maxrss = sig.maxrss
+    } else {
+        siglock.withLock {
+            if who != .selfGroup {
+                utime = sig.cutime
+                stime = sig.cstime
+                counts = sig.ccounts
+                maxrss = sig.cmaxrss
+            }
+            guard who != .children else { return }
+            counts += sig.counts
+            maxrss = max(maxrss, sig.maxrss)
+            for t in for_each_thread(sig) { counts += t.counts }
+            let group = thread_group_cputime(sig)
+            utime += group.utime
+            stime += group.stime
+        }
+    }
+    // A live process's current address space may be past every peak recorded.
+    if who != .children, let mm = get_task_mm(p) {
+        setmax_mm_hiwater_rss(&maxrss, mm)
+        mmput(mm)
+    }
+    var r = RUsage()
+    (r.utimeSec, r.utimeUsec) = ns_to_kernel_old_timeval(utime)
+    (r.stimeSec, r.stimeUsec) = ns_to_kernel_old_timeval(stime)
+    r.maxrss = Int64(maxrss) * Int64(PAGE_SIZE / 1024)
+    r.minflt = Int64(counts.minFlt)
+    r.majflt = Int64(counts.majFlt)
+    r.nvcsw = Int64(counts.nvcsw)
+    r.nivcsw = Int64(counts.nivcsw)
+    return r
+}
+
+private func ns_to_kernel_old_timeval(_ ns: UInt64) -> (Int64, Int64) {
+    (Int64(ns / 1_000_000_000), Int64(ns % 1_000_000_000 / 1000))
+}
+
+/// getrusage(who, ru).
+func sys_getrusage(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    guard let who = RUsageWho(Int32(truncatingIfNeeded: regs.arg0)) else { return Errno.EINVAL.negated }
+    let r = getrusage(current, who)
+    return copy_to_user(regs.arg1, from: r) ? 0 : Errno.EFAULT.negated
+}
+
+/// USER_HZ: the unit of clock_t that times() and siginfo's si_utime use,
+/// whatever the tick's own rate.
+let USER_HZ: UInt64 = 100
+
+func nsec_to_clock_t(_ ns: UInt64) -> Int64 { Int64(ns / (1_000_000_000 / USER_HZ)) }
+
+/// struct tms.
+struct Tms {
+    var utime: Int64 = 0, stime: Int64 = 0
+    var cutime: Int64 = 0, cstime: Int64 = 0
+}
+
+/// times(buf): the group's and its reaped children's CPU time (buf may be
+/// NULL), and clock ticks since an arbitrary point. Linux's point is
+/// INITIAL_JIFFIES, five minutes before a 32-bit jiffies counter wraps, so
+/// that wrap bugs show soon after boot; ours is the same count of ticks.
+func sys_times(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    if regs.arg0 != 0 {
+        let sig = current.signal
+        let tms = siglock.withLock { () -> Tms in
+            let group = thread_group_cputime(sig)
+            return Tms(utime: nsec_to_clock_t(group.utime), stime: nsec_to_clock_t(group.stime),
+                       cutime: nsec_to_clock_t(sig.cutime), cstime: nsec_to_clock_t(sig.cstime))
+        }
+        if !copy_to_user(regs.arg0, from: tms) { return Errno.EFAULT.negated }
+    }
+    let initialJiffies = (UInt64(1) << 32) - 300 * HZ
+    return Int(initialJiffies * USER_HZ / HZ) + Int(nsec_to_clock_t(ktime_get_ns()))
+}

@@ -46,19 +46,6 @@ struct WaitOpts {
     var infoStatus: Int32 = 0
 }
 
-/// struct rusage, 144 bytes, as wait4 writes it.
-struct RUsage {
-    var utimeSec: Int64 = 0, utimeUsec: Int64 = 0
-    var stimeSec: Int64 = 0, stimeUsec: Int64 = 0
-    var rest = InlineArray<14, Int64>(repeating: 0)
-
-    init() {}
-    init(utime: UInt64, stime: UInt64) {
-        utimeSec = Int64(utime / 1_000_000_000); utimeUsec = Int64(utime % 1_000_000_000 / 1000)
-        stimeSec = Int64(stime / 1_000_000_000); stimeUsec = Int64(stime % 1_000_000_000 / 1000)
-    }
-}
-
 /// eligible_pid() && eligible_child(): does `p` count for this wait?
 private func eligible_child(_ wo: WaitOpts, _ p: Task) -> Bool {
     switch wo.selector {
@@ -90,25 +77,32 @@ private func fill_info(_ wo: inout WaitOpts, pid: Int32, status: Int32) {
 private func wait_task_zombie(_ wo: inout WaitOpts, _ p: Task, lockFlags: IrqFlags) -> Int32 {
     let pid = p.tgid
     let status = task_exit_status(p)
-    let ut = p.utime + p.signal.utime + p.signal.cutime
-    let st = p.stime + p.signal.stime + p.signal.cstime
     if wo.flags & WNOWAIT != 0 {
         tasklistLock.unlockIrqRestore(lockFlags)
         wo.status = status
-        wo.rusage = RUsage(utime: ut, stime: st)
+        wo.rusage = getrusage(p, .both)                  // the zombie stays ours: the lock was enough
         fill_info(&wo, pid: pid, status: status)
         return pid
     }
     // EXIT_ZOMBIE → EXIT_DEAD: from here nobody else can collect it.
     p.exitState = .dead
     wo.status = status
-    // The child's CPU time, and its own reaped children's, go to the parent.
-    let me = current
+    // What the child used, with all it had reaped, becomes the parent's
+    // children's usage. Only here: a child nobody waits for is not counted.
+    // (Linux skips this for a ptraced child and for a thread; neither is
+    // ever waited for here.)
+    let psig = current.signal
+    let sig = p.signal
     siglock.withLock {
-        me.signal.cutime += ut
-        me.signal.cstime += st
+        let group = thread_group_cputime(sig)
+        psig.cutime += group.utime + sig.cutime
+        psig.cstime += group.stime + sig.cstime
+        psig.ccounts += p.counts
+        psig.ccounts += sig.counts
+        psig.ccounts += sig.ccounts
+        psig.cmaxrss = max(psig.cmaxrss, sig.maxrss, sig.cmaxrss)
     }
-    wo.rusage = RUsage(utime: ut, stime: st)
+    wo.rusage = getrusage(p, .both)
     fill_info(&wo, pid: pid, status: status)
     tasklistLock.unlockIrqRestore(lockFlags)
     trace_sched_process_wait(p)
@@ -187,9 +181,14 @@ private func wait_consider_task(_ wo: inout WaitOpts, _ p: Task, _ flags: IrqFla
     } else {
         any = true
     }
-    if let pid = wait_task_stopped(&wo, p) { tasklistLock.unlockIrqRestore(flags); return pid }
-    if let pid = wait_task_continued(&wo, p) { tasklistLock.unlockIrqRestore(flags); return pid }
-    return nil
+    guard let pid = wait_task_stopped(&wo, p) ?? wait_task_continued(&wo, p) else { return nil }
+    // The usage of a live child, read without tasklist_lock; the reference
+    // keeps `p` while its siblings may come and go.
+    get_task_struct(p)
+    tasklistLock.unlockIrqRestore(flags)
+    wo.rusage = getrusage(p, .both)
+    put_task_struct(p)
+    return pid
 }
 
 /// do_wait(): scan, and sleep on wait_chldexit until something changes.

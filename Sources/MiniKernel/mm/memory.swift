@@ -120,7 +120,14 @@ func handle_mm_fault(_ mm: MMStruct, _ address: UInt64, _ error: PFErrorCode) ->
     mm.mmapLock.lock()
     let r = __handle_mm_fault(mm, address, write: error.contains(.write), instr: error.contains(.instr))
     mm.mmapLock.unlock()
+    mm_account_fault(r)
     return r
+}
+
+/// mm_account_fault(): a resolved fault counts for the task that took it
+/// (a fault in a user copy too). Every page is in RAM, so none is major.
+private func mm_account_fault(_ r: VMFault) {
+    if r == .ok { current.counts.minFlt += 1 }
 }
 
 func __handle_mm_fault(_ mm: MMStruct, _ address: UInt64, write: Bool, instr: Bool) -> VMFault {
@@ -268,6 +275,8 @@ func access_remote_vm(_ mm: MMStruct, _ addr: UInt64, _ buf: UnsafeMutableRawPoi
 /// keeps only its frame address (no flag bits, so not present and not
 /// PROT_NONE): a shape no live entry has.
 func unmap_page_range(_ mm: MMStruct, _ start: UInt64, _ end: UInt64) {
+    // Linux's callers (unmap_region, zap_page_range_single) do this first.
+    update_hiwater_rss(mm)
     // When nobody else can be using these translations (one user — us, or
     // nobody at exit — and no other CPU has the mm loaded), frames go at once,
     // as on a uniprocessor: the kernel does not touch the addresses it unmaps.

@@ -111,8 +111,25 @@ final class MMStruct {
     var ptPages: Int32 = -1
     /// Resident user frames mapped (each mapping counted once per mm).
     var rss = 0
+    /// The most `rss` has been, brought up to date before pages are unmapped.
+    var hiwaterRss = 0
 
     init(pgd: PageTable) { self.pgd = pgd }
+}
+
+/// update_hiwater_rss(): remember the peak before rss goes down.
+func update_hiwater_rss(_ mm: MMStruct) {
+    if mm.hiwaterRss < mm.rss { mm.hiwaterRss = mm.rss }
+}
+
+/// get_mm_hiwater_rss(): the peak, counting pages mapped since the last update.
+func get_mm_hiwater_rss(_ mm: MMStruct) -> Int { max(mm.hiwaterRss, mm.rss) }
+
+/// setmax_mm_hiwater_rss(): raise `maxrss` to the mm's peak (getrusage,
+/// and signal->maxrss at exec and at the group's death).
+func setmax_mm_hiwater_rss(_ maxrss: inout Int, _ mm: MMStruct) {
+    let hiwater = get_mm_hiwater_rss(mm)
+    if maxrss < hiwater { maxrss = hiwater }
 }
 
 /// STACK_TOP on x86-64 without randomisation: the last user page below

@@ -160,7 +160,7 @@ static void test_wait4(void)
     memset(&ru, 0xff, sizeof ru);
     r = sys_wait4(pid, NULL, 0, &ru);
     say("wait4(good rusage): pid matches: %s, rusage written: %s\n", yesno(r == pid),
-        yesno(ru.fields[4] != -1 /* ru_maxrss */ || ru.fields[17] != -1 /* ru_nivcsw */));
+        yesno(ru.ru_maxrss != -1 || ru.ru_nivcsw != -1));
 }
 
 static void test_clock_gettime(void)

@@ -118,6 +118,9 @@ func schedule() {
     let rq = this_rq()
     rq.lock.lock()
     prev.needResched = false
+    // A task that gives up the CPU because it blocks switches voluntarily;
+    // one still runnable (preempted, or yielding) involuntarily.
+    let voluntary = prev.state != .running
     if prev.state == .running && !prev.isIdle && !prev.onRq {
         if prev.cpusAllowed & (1 << UInt64(rq.cpu)) != 0 {
             rq.enqueue(prev)
@@ -130,6 +133,7 @@ func schedule() {
         rq.lock.unlock()
     } else {
         rq.nrSwitches += 1
+        if voluntary { prev.counts.nvcsw += 1 } else { prev.counts.nivcsw += 1 }
         rq.curr = next
         let last = context_switch(prev, next)
         finish_task_switch(last)

@@ -82,6 +82,10 @@ final class Task {
     /// group's SignalStruct (signal->thread_head).
     var threadNext: Task? = nil
     var threadPrev: Task? = nil
+    /// task->alloc_lock (task_lock()): held to change `mm`, and by another
+    /// task that reads it (get_task_mm()), so that the mm cannot go between the
+    /// read and the reference taken on it.
+    let allocLock = SpinLock(name: "task->alloc_lock")
     var mm: MMStruct? = nil
     var files: FilesStruct? = nil
     var fs: FsStruct? = nil
@@ -120,6 +124,10 @@ final class Task {
     var utime: UInt64 = 0
     var stime: UInt64 = 0
     var startTime: UInt64 = 0
+    /// Context switches and page faults (nvcsw, nivcsw, min_flt, maj_flt),
+    /// kept by the task itself; getrusage() reads them, __exit_signal() folds
+    /// them into the group.
+    var counts = RUsageCounts()
 
     // fork/exec/exit plumbing.
     var vforkDone: Completion? = nil

@@ -119,7 +119,11 @@ func sys_clock_gettime(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     case CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
          CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
         ns = ktime_get_ns()
-    case CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID:
+    case CLOCK_PROCESS_CPUTIME_ID:
+        let sig = current.signal
+        let group = siglock.withLock { thread_group_cputime(sig) }
+        ns = group.utime + group.stime
+    case CLOCK_THREAD_CPUTIME_ID:
         let t = current
         ns = t.utime + t.stime
     default:
