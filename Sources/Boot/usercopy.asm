@@ -129,6 +129,21 @@ __strnlen_user_ll:
     ret
 EX_TABLE __strnlen_user_ll.load, __strnlen_user_ll.fault
 
+; int64_t __futex_cmpxchg_user_ll(uint32_t *uaddr, uint32_t old, uint32_t new)
+; One atomic compare-and-exchange of a user futex word: the value that was
+; there (new was stored if it equals old), or -EFAULT (-14) on a fault.
+; Linux: futex_atomic_cmpxchg_inatomic (arch/x86/include/asm/futex.h).
+global __futex_cmpxchg_user_ll
+__futex_cmpxchg_user_ll:
+    mov eax, esi                    ; zero-extends: rax is the 32-bit value either way
+.cmpxchg:
+    lock cmpxchg [rdi], edx
+    ret
+.fault:
+    mov rax, -14
+    ret
+EX_TABLE __futex_cmpxchg_user_ll.cmpxchg, __futex_cmpxchg_user_ll.fault
+
 section .rodata.ex_table
 global __ex_table_end
 __ex_table_end:

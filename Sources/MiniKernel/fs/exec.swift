@@ -265,9 +265,11 @@ func unshare_sighand(_ t: Task) {
     put_sighand(old)
 }
 
-/// exec_mm_release(): as at exit, a vfork parent may run again — our
-/// memory is no longer its memory.
+/// exec_mm_release(): as at exit, the robust locks the old image held are
+/// released, and a vfork parent may run again — our memory is no longer
+/// its memory.
 func exec_mm_release(_ tsk: Task) {
+    futex_exec_release(tsk)
     mm_release(tsk)
 }
 

@@ -155,16 +155,23 @@ func do_group_exit(_ codeIn: Int32) -> Never {
     do_exit(code)
 }
 
-/// exit_mm() → mm_release(): the vfork parent is released and
-/// clear_child_tid is zeroed and futex-woken while the address space still
-/// exists; then this task's reference to it goes.
+/// exit_mm() → exit_mm_release(): the robust locks are released, the vfork
+/// parent is released and clear_child_tid is zeroed and futex-woken while
+/// the address space still exists; then this task's reference to it goes.
 func exit_mm(_ tsk: Task) {
-    mm_release(tsk)
+    exit_mm_release(tsk)
     guard let mm = tsk.mm else { return }
     tsk.allocLock.withLock { tsk.mm = nil }              // task_lock(): get_task_mm() may be looking
     // Keep running on the kernel's page tables: the user half may be freed now.
     switch_to_kernel_mm()
     mmput(mm)
+}
+
+/// exit_mm_release(): the locks in user memory first (a joiner woken by
+/// clear_child_tid may go straight for them), then mm_release().
+func exit_mm_release(_ tsk: Task) {
+    futex_exit_release(tsk)
+    mm_release(tsk)
 }
 
 /// mm_release(): what a task owes others before it lets go of its memory

@@ -159,3 +159,133 @@ func sys_futex(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         return Errno.ENOSYS.negated
     }
 }
+
+// MARK: - Robust futexes
+//
+// A lock in user memory whose holder dies would stay locked for ever. A
+// robust lock avoids that with a list the kernel can read: each thread
+// registers a robust_list_head (set_robust_list) that links, in user memory,
+// every robust lock it holds; a lock word carries its owner's tid. When the
+// thread exits or execs, exit_robust_list() walks that list and, for each
+// word that still names the dying thread, sets FUTEX_OWNER_DIED (keeping
+// FUTEX_WAITERS) and wakes one waiter, which then takes the lock and learns
+// that its last owner died (glibc: EOWNERDEAD).
+//
+//   struct robust_list_head {        the head, in user memory
+//       struct robust_list *next;    circular: the last entry points back here
+//       long futex_offset;           from an entry to its lock word
+//       struct robust_list *list_op_pending;   the lock being taken or released
+//   };
+//
+// Everything in the list is the user's, so it is read with user copies and
+// trusted for nothing: a fault ends the walk, and so does a loop (at most
+// ROBUST_LIST_LIMIT entries). The entry in list_op_pending may be half in the
+// list; it is handled once, last. Bit 0 of an entry pointer marks a PI futex:
+// it gets FUTEX_OWNER_DIED but no wake here (Linux's PI state does that; we
+// have no PI futexes).
+
+let FUTEX_WAITERS: UInt32 = 0x8000_0000
+let FUTEX_OWNER_DIED: UInt32 = 0x4000_0000
+let FUTEX_TID_MASK: UInt32 = 0x3fff_ffff
+/// sizeof(struct robust_list_head): set_robust_list accepts no other length.
+let ROBUST_LIST_HEAD_SIZE: UInt64 = 24
+let ROBUST_LIST_LIMIT = 2048
+
+/// set_robust_list(head, len): only the address is kept; it is read when
+/// the thread dies.
+func sys_set_robust_list(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    guard regs.arg1 == ROBUST_LIST_HEAD_SIZE else { return Errno.EINVAL.negated }
+    current.robustList = regs.arg0
+    return 0
+}
+
+/// get_robust_list(pid, head_ptr, len_ptr): any thread's head (0: the
+/// caller's). Every task is root here, so the ptrace access check passes.
+func sys_get_robust_list(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    let head: UInt64
+    if pid == 0 {
+        head = current.robustList
+    } else {
+        guard let h = tasklistLock.withLock({ find_task_by_vpid(pid)?.robustList }) else {
+            return Errno.ESRCH.negated
+        }
+        head = h
+    }
+    guard put_user(ROBUST_LIST_HEAD_SIZE, regs.arg2) else { return Errno.EFAULT.negated }
+    return put_user(head, regs.arg1) ? 0 : Errno.EFAULT.negated
+}
+
+/// fetch_robust_entry(): an entry pointer from user memory, split into the
+/// address and the PI bit; nil on a fault.
+private func fetch_robust_entry(_ uaddr: UInt64) -> (entry: UInt64, pi: Bool)? {
+    guard let v: UInt64 = get_user(uaddr) else { return nil }
+    return (v & ~1, v & 1 != 0)
+}
+
+/// handle_futex_death(): the lock word at `uaddr`, if `tsk` owns it, gets
+/// FUTEX_OWNER_DIED and one waiter is woken. An unowned pending word (the
+/// thread died between releasing the lock and leaving list_op_pending)
+/// wakes a waiter too, who might otherwise miss the release. False ends
+/// the walk (a bad address).
+private func handle_futex_death(_ uaddr: UInt64, _ tsk: Task, pi: Bool, pendingOp: Bool) -> Bool {
+    if futex_key_misaligned(uaddr) { return false }
+    while true {
+        guard let uval: UInt32 = get_user(uaddr) else { return false }
+        let owner = uval & FUTEX_TID_MASK
+        if pendingOp && !pi && owner == 0 {
+            _ = futex_wake(uaddr, 1, isPrivate: false)
+            return true
+        }
+        if owner != UInt32(bitPattern: tsk.pid) { return true }
+        let mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED
+        guard let found = futex_atomic_cmpxchg_inatomic(uaddr, uval, mval) else { return false }
+        if found != uval { continue }                    // user space changed it: look again
+        // The robust wake is a shared one: glibc waits on robust locks
+        // without FUTEX_PRIVATE_FLAG for this reason.
+        if !pi && uval & FUTEX_WAITERS != 0 { _ = futex_wake(uaddr, 1, isPrivate: false) }
+        return true
+    }
+}
+
+/// exit_robust_list(): release every robust lock `tsk` (current) still holds.
+private func exit_robust_list(_ tsk: Task) {
+    let head = tsk.robustList
+    guard var (entry, pi) = fetch_robust_entry(head),
+          let futexOffset: Int64 = get_user(head + 8),
+          let (pending, pendingPi) = fetch_robust_entry(head + 16) else { return }
+    var limit = ROBUST_LIST_LIMIT
+    while entry != head {
+        // Read the next link before the word is changed: once it is, another
+        // thread may take the lock and reuse the entry.
+        let next = fetch_robust_entry(entry)
+        if entry != pending {
+            if !handle_futex_death(entry &+ UInt64(bitPattern: futexOffset), tsk, pi: pi, pendingOp: false) { return }
+        }
+        guard let n = next else { return }
+        (entry, pi) = n
+        limit -= 1
+        if limit == 0 { break }
+    }
+    if pending != 0 {
+        _ = handle_futex_death(pending &+ UInt64(bitPattern: futexOffset), tsk, pi: pendingPi, pendingOp: true)
+    }
+}
+
+/// futex_cleanup(): the dying (or exec'ing) thread's robust list, once.
+/// (Linux's futex_exit_release() also moves futex_state through EXITING to
+/// DEAD under futex_exit_mutex, for PI futexes that a waiter may be
+/// attaching to this task; without PI futexes there is nothing to order.)
+private func futex_cleanup(_ tsk: Task) {
+    guard tsk.robustList != 0 else { return }
+    exit_robust_list(tsk)
+    tsk.robustList = 0
+}
+
+/// futex_exit_release(): at exit, from exit_mm_release(), while the
+/// memory the list lives in is still there.
+func futex_exit_release(_ tsk: Task) { futex_cleanup(tsk) }
+
+/// futex_exec_release(): at exec, from exec_mm_release(): the locks the old
+/// image held die with it, and the new image registers its own list.
+func futex_exec_release(_ tsk: Task) { futex_cleanup(tsk) }

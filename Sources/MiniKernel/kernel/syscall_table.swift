@@ -134,6 +134,8 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "faccessat",        x86_64: 269, generic: 48,  fn: sys_faccessat),
     SyscallEntry(name: "pselect6",         x86_64: 270, generic: 72,  fn: sys_pselect6),
     SyscallEntry(name: "ppoll",            x86_64: 271, generic: 73,  fn: sys_ppoll),
+    SyscallEntry(name: "set_robust_list",  x86_64: 273, generic: 99,  fn: sys_set_robust_list),
+    SyscallEntry(name: "get_robust_list",  x86_64: 274, generic: 100, fn: sys_get_robust_list),
     SyscallEntry(name: "utimensat",        x86_64: 280, generic: 88,  fn: sys_utimensat),
     SyscallEntry(name: "fallocate",        x86_64: 285, generic: 47,  fn: sys_fallocate),
     SyscallEntry(name: "dup3",             x86_64: 292, generic: 24,  fn: sys_dup3),

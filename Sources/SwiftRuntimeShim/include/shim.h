@@ -178,6 +178,7 @@ uint64_t __copy_user_ll(void *dst, const void *src, uint64_t n);
 uint64_t __clear_user_ll(void *dst, uint64_t n);
 int64_t __strncpy_from_user_ll(void *dst, const void *src, uint64_t count);
 uint64_t __strnlen_user_ll(const void *src, uint64_t count);
+int64_t __futex_cmpxchg_user_ll(uint32_t *uaddr, uint32_t old, uint32_t new_);
 extern const uint64_t __ex_table_start[], __ex_table_end[];
 static inline uint64_t ex_table_count(void) { return (uint64_t)(__ex_table_end - __ex_table_start) / 2; }
 static inline uint64_t ex_table_insn(uint64_t i) { return __ex_table_start[2 * i]; }

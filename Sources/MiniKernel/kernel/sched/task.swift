@@ -133,6 +133,9 @@ final class Task {
     var vforkDone: Completion? = nil
     var setChildTid: UInt64 = 0
     var clearChildTid: UInt64 = 0
+    /// The user's robust_list_head (set_robust_list), 0 when none: the
+    /// locks this thread holds, released for it when it dies (kernel/futex.swift).
+    var robustList: UInt64 = 0
     /// The link of a DeadList (kernel/exit.swift); Linux reuses ptrace_entry.
     var deadNext: Task? = nil
 

@@ -102,6 +102,16 @@ func get_user<T: FixedWidthInteger & BitwiseCopyable>(_ addr: UInt64) -> T? {
     return copy_from_user(&v, addr) ? v : nil
 }
 
+/// futex_atomic_cmpxchg_inatomic(): atomically replace the user word at
+/// `uaddr` with `new` if it holds `old`. The value found (so success is
+/// `found == old`), or nil on a fault.
+func futex_atomic_cmpxchg_inatomic(_ uaddr: UInt64, _ old: UInt32, _ new: UInt32) -> UInt32? {
+    guard uaddr % 4 == 0, access_ok(uaddr, 4),
+          let p = UnsafeMutablePointer<UInt32>(bitPattern: UInt(uaddr)) else { return nil }
+    let r = __futex_cmpxchg_user_ll(p, old, new)
+    return r < 0 ? nil : UInt32(truncatingIfNeeded: r)
+}
+
 /// search_exception_tables(): the fixup for a faulting instruction inside a
 /// user-copy routine, or nil.
 func search_exception_tables(_ rip: UInt64) -> UInt64? {
