@@ -43,7 +43,7 @@ let SETFL_MASK: UInt32 = O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT
 
 /// What a File is open on; selects its file_operations (f_op).
 enum FileKind: UInt8 {
-    case regular, directory, console, null, zero, random, pipe, path
+    case regular, directory, console, null, zero, random, pipe, path, pidfd
 }
 
 /// file_operations: what read/write/... mean for one kind of file. A nil
@@ -72,6 +72,8 @@ final class File {
     var inode: Inode? = nil
     /// private_data of a pipe end.
     var pipe: PipeInodeInfo? = nil
+    /// private_data of a pidfd: the pid number it holds (fs/pidfs.swift).
+    var pidNr: Int32 = 0
     /// The task_work list this file waits on for its __fput().
     var taskWorkNext: File? = nil
 
@@ -95,6 +97,7 @@ final class File {
         case .random: return urandom_fops
         case .pipe: return pipefifo_fops
         case .path: return FileOperations()
+        case .pidfd: return pidfs_file_operations
         }
     }
 }

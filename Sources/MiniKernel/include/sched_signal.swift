@@ -149,6 +149,10 @@ struct ProcessWalk: Sequence, IteratorProtocol {
 
 func thread_group_empty(_ p: Task) -> Bool { p.signal.nrThreads <= 1 }
 
+/// delay_group_leader(): a leader whose threads outlive it is not yet a
+/// process that has exited: nobody is told until the last thread goes.
+func delay_group_leader(_ p: Task) -> Bool { p.isGroupLeader && !thread_group_empty(p) }
+
 func signal_group_exit(_ sig: SignalStruct) -> Bool { sig.flags.contains(.groupExit) }
 
 /// The wait status a dead task reports (what wait4() stores, and what

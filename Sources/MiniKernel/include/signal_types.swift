@@ -38,6 +38,8 @@ struct KSigInfo {
     var uid: UInt32 = 0
     var status: Int32 = 0
     var addr: UInt64 = 0
+    /// si_value (sigqueue-style senders: a siginfo given to pidfd_send_signal).
+    var value: UInt64 = 0
     var utime: Int64 = 0
     var stime: Int64 = 0
     var isChld = false

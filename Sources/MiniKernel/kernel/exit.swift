@@ -342,6 +342,7 @@ func exit_notify(_ tsk: Task, groupDead: Bool) {
         autoreap = thread_group_empty(tsk) && do_notify_parent(tsk, sig: tsk.exitSignal)
     } else {
         autoreap = true
+        do_notify_pidfd(tsk)                             // a thread's pidfd: readable now
     }
     if autoreap {
         tsk.exitState = .dead
@@ -425,6 +426,7 @@ private func __exit_signal(_ p: Task) {
 /// and the all-tasks list.
 private func __unhash_process(_ p: Task) {
     detach_pid(p)
+    do_notify_pidfd(p)                                   // its pidfds hang up
     put_pid(p.pid)
     if p.isGroupLeader {
         put_pid(p.signal.pgrp)

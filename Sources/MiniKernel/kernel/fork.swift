@@ -95,6 +95,8 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     if f.contains(.thread) && !f.contains(.sighand) { error = .EINVAL; return nil }
     if f.contains(.sighand) && !f.contains(.vm) { error = .EINVAL; return nil }
     if f.contains(.parent) && current.signal.flags.contains(.unkillable) { error = .EINVAL; return nil }
+    // CLONE_DETACHED stays refused with CLONE_PIDFD so that it may mean something there one day.
+    if f.contains(.pidfd) && f.contains(.detached) { error = .EINVAL; return nil }
 
     let parentTask = current
     // copy_signal / copy_sighand: a thread shares its group's signal state
@@ -169,6 +171,22 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     }
     p.pid = pid
 
+    // CLONE_PIDFD: the parent's pidfd for the child, its number stored at
+    // parent_tid. A bad address fails the fork. (Linux reserves the fd here
+    // and installs it at the very end; ours is in the table from here on.)
+    var pidfd = -1
+    if f.contains(.pidfd) {
+        let file = __pidfd_prepare(pid, flags: f.contains(.thread) ? PIDFD_THREAD : 0)
+        pidfd = install_new_fd(file, cloexec: true)
+        if pidfd < 0 || !put_user(Int32(pidfd), args.parentTid) {
+            if pidfd < 0 { fput(file) } else { _ = close_fd(UInt64(pidfd)) }
+            error = pidfd < 0 ? Errno(rawValue: -pidfd) ?? .EMFILE : .EFAULT
+            put_pid(pid)
+            abort_fork(p)
+            return nil
+        }
+    }
+
     // Make it visible: linked to its parent, findable by pid.
     let flags = tasklistLock.lockIrqSave()
     if f.contains(.parent) || f.contains(.thread) {
@@ -180,6 +198,7 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     // A fatal signal that arrived while we copied: give up, as Linux does.
     if fatal_signal_pending(parentTask) {
         tasklistLock.unlockIrqRestore(flags)
+        if pidfd >= 0 { _ = close_fd(UInt64(pidfd)) }
         put_pid(pid)
         abort_fork(p)
         error = .EINTR; return nil
@@ -274,6 +293,9 @@ func unlink_task_list(_ p: Task) {
 func kernel_clone(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var vfork: Completion? = nil
     var error = Errno.EINVAL
+    // Legacy clone() returns the pidfd through parent_tid: it cannot also
+    // store the tid there.
+    if args.flags.contains(.pidfd) && args.flags.contains(.parentSettid) { return Errno.EINVAL.negated }
     guard let p = copy_process(args, regs: regs, error: &error) else { return error.negated }
     let pid = Int(p.pid)
     if args.flags.contains(.parentSettid) {

@@ -348,6 +348,8 @@ func do_notify_parent(_ tsk: Task, sig sigIn: Int32) -> Bool {
     info.utime = nsec_to_clock_t(tsk.utime + tsk.signal.utime)
     info.stime = nsec_to_clock_t(tsk.stime + tsk.signal.stime)
     (info.code, info.status) = exit_status_to_cld(task_exit_status(tsk))
+    // The process has exited as a whole: its pidfds become readable.
+    if thread_group_empty(tsk) { do_notify_pidfd(tsk) }
     var autoreap = false
     let act = parent.sighand.actionFor(SIGCHLD)
     if sig == SIGCHLD && (act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0) {
@@ -702,4 +704,99 @@ func exit_signals(_ tsk: Task) {
     let stopCode = tsk.signal.groupExitCode
     siglock.unlockIrqRestore(flags)
     if notifyStopped { do_notify_parent_cldstop(tsk, why: CLD_STOPPED, stopCode: stopCode) }
+}
+
+// MARK: - pidfd_send_signal
+
+let PIDFD_SIGNAL_THREAD: UInt32 = 1 << 0
+let PIDFD_SIGNAL_THREAD_GROUP: UInt32 = 1 << 1
+let PIDFD_SIGNAL_PROCESS_GROUP: UInt32 = 1 << 2
+/// The pidfds that need no descriptor: the caller's thread, the caller's process.
+let PIDFD_SELF_THREAD: Int32 = -10000
+let PIDFD_SELF_THREAD_GROUP: Int32 = -20000
+
+/// Who a pidfd signal goes to (enum pid_type's PID, TGID, PGID).
+private enum PidType: Comparable { case pid, tgid, pgid }
+
+/// __kill_pgrp_info(): every process of group `pgrp`; ESRCH if it has none.
+private func __kill_pgrp_info(_ sig: Int32, _ info: KSigInfo, _ pgrp: Int32) -> Int {
+    tasklistLock.withLock { () -> Int in
+        var found = false
+        for p in for_each_process() where p.signal.pgrp == pgrp {
+            guard p.exitState == .none || p.signal.threadHead != nil else { continue }
+            found = true
+            if valid_signal(sig) { _ = group_send_sig_info(sig, info, p) }
+        }
+        if !found { return Errno.ESRCH.negated }
+        return valid_signal(sig) ? 0 : Errno.EINVAL.negated
+    }
+}
+
+/// kill_pid_info_type(): the task with number `nr`, as a thread or as its process.
+private func kill_pid_info_type(_ sig: Int32, _ info: KSigInfo, _ nr: Int32, _ type: PidType) -> Int {
+    tasklistLock.withLock { () -> Int in
+        guard let p = find_task_by_vpid(nr), p.exitState != .dead else { return Errno.ESRCH.negated }
+        guard valid_signal(sig) else { return Errno.EINVAL.negated }
+        if type == .tgid { return group_send_sig_info(sig, info, p.groupLeader) }
+        if sig == 0 || p.exitState != .none { return 0 }
+        siglock.withLock { send_signal_locked(sig, info, to: p, group: false) }
+        return 0
+    }
+}
+
+/// copy_siginfo_from_user(): the fields of a user siginfo that a signal
+/// carries here; nil on a fault.
+private func copy_siginfo_from_user(_ uinfo: UInt64) -> KSigInfo? {
+    var w = InlineArray<16, UInt64>(repeating: 0)
+    guard copy_from_user(&w, uinfo) else { return nil }
+    var i = KSigInfo()
+    i.signo = Int32(truncatingIfNeeded: w[0])
+    i.errno = Int32(truncatingIfNeeded: w[0] >> 32)
+    i.code = Int32(truncatingIfNeeded: w[1])
+    i.pid = Int32(truncatingIfNeeded: w[2])
+    i.uid = UInt32(truncatingIfNeeded: w[2] >> 32)
+    i.value = w[3]
+    return i
+}
+
+/// pidfd_send_signal(pidfd, sig, info, flags): kill() by pidfd. The pidfd
+/// says whom (its process, or its thread for a PIDFD_THREAD pidfd) unless a
+/// flag chooses; a siginfo from the caller may only claim to come from the
+/// kernel or kill() (si_code >= 0, or SI_TKILL) when the caller signals itself.
+func sys_pidfd_send_signal(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pidfd = Int32(truncatingIfNeeded: regs.arg0)
+    let sig = Int32(truncatingIfNeeded: regs.arg1)
+    let uinfo = regs.arg2
+    let flags = UInt32(truncatingIfNeeded: regs.arg3)
+    let scopes = PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP
+    if flags & ~scopes != 0 || flags.nonzeroBitCount > 1 { return Errno.EINVAL.negated }
+    let me = current
+    var nr: Int32
+    var type: PidType
+    switch pidfd {
+    case PIDFD_SELF_THREAD: (nr, type) = (me.pid, .pid)
+    case PIDFD_SELF_THREAD_GROUP: (nr, type) = (me.tgid, .tgid)
+    default:
+        guard pidfd >= 0, let f = fget(UInt64(pidfd)) else { return Errno.EBADF.negated }
+        defer { fput(f) }
+        guard let n = pidfd_pid(f) else { return Errno.EBADF.negated }
+        (nr, type) = (n, f.flags & PIDFD_THREAD != 0 ? .pid : .tgid)
+    }
+    switch flags {
+    case PIDFD_SIGNAL_THREAD: type = .pid
+    case PIDFD_SIGNAL_THREAD_GROUP: type = .tgid
+    case PIDFD_SIGNAL_PROCESS_GROUP: type = .pgid
+    default: break
+    }
+    var info: KSigInfo
+    if uinfo != 0 {
+        guard let i = copy_siginfo_from_user(uinfo) else { return Errno.EFAULT.negated }
+        if i.signo != sig { return Errno.EINVAL.negated }
+        if (me.pid != nr || type > .tgid) && (i.code >= 0 || i.code == SI_TKILL) { return Errno.EPERM.negated }
+        info = i
+    } else {
+        info = info_user(sig, code: type == .pid ? SI_TKILL : SI_USER)  // prepare_kill_siginfo()
+    }
+    if type == .pgid { return __kill_pgrp_info(sig, info, nr) }
+    return kill_pid_info_type(sig, info, nr, type)
 }

@@ -147,6 +147,8 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "renameat2",        x86_64: 316, generic: 276, fn: sys_renameat2),
     SyscallEntry(name: "getrandom",        x86_64: 318, generic: 278, fn: sys_getrandom),
     SyscallEntry(name: "statx",            x86_64: 332, generic: 291, fn: sys_statx),
+    SyscallEntry(name: "pidfd_send_signal", x86_64: 424, generic: 424, fn: sys_pidfd_send_signal),
+    SyscallEntry(name: "pidfd_open",       x86_64: 434, generic: 434, fn: sys_pidfd_open),
     SyscallEntry(name: "close_range",      x86_64: 436, generic: 436, fn: sys_close_range),
     SyscallEntry(name: "faccessat2",       x86_64: 439, generic: 439, fn: sys_faccessat2),
 ]

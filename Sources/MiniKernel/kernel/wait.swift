@@ -260,40 +260,57 @@ func sys_wait4(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     return ret
 }
 
-/// waitid(idtype, id, infop, options, rusage): 0 on success with *infop
-/// filled (all zero when WNOHANG found nothing).
-func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let which = regs.arg0 & 0xffff_ffff
-    let upid = Int32(truncatingIfNeeded: regs.arg1)
-    let infop = regs.arg2, options = regs.arg3 & 0xffff_ffff, ruAddr = regs.arg4
+/// kernel_waitid(): the wait itself — the child's pid, 0 (WNOHANG, nothing
+/// yet) or an error — with what it found in `wo`.
+private func kernel_waitid(_ which: UInt64, _ upid: Int32, _ options: UInt64, _ wo: inout WaitOpts) -> Int {
     if options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL) != 0 {
         return Errno.EINVAL.negated
     }
     if options & (WEXITED | WSTOPPED | WCONTINUED) == 0 { return Errno.EINVAL.negated }
-    let selector: WaitSelector
+    var nonblock = false
     switch which {
-    case P_ALL: selector = .any
+    case P_ALL: wo.selector = .any
     case P_PID:
         if upid <= 0 { return Errno.EINVAL.negated }
-        selector = .pid(upid)
+        wo.selector = .pid(upid)
     case P_PGID:
         if upid < 0 { return Errno.EINVAL.negated }
-        selector = .pgid(upid == 0 ? current.signal.pgrp : upid)
+        wo.selector = .pgid(upid == 0 ? current.signal.pgrp : upid)
+    case P_PIDFD:
+        if upid < 0 { return Errno.EINVAL.negated }
+        var error = Errno.EBADF
+        guard let (nr, fileFlags) = pidfd_get_pid(UInt64(upid), &error) else { return error.negated }
+        wo.selector = .pid(nr)
+        nonblock = fileFlags & O_NONBLOCK != 0
     default:
         return Errno.EINVAL.negated
     }
-    var wo = WaitOpts(selector: selector, flags: options)
-    var ret = do_wait(&wo)
-    if ret < 0 { return ret }
-    if ret > 0 && ruAddr != 0 {
+    // A PIDFD_NONBLOCK pidfd: no sleep, and EAGAIN where a sleep would have been.
+    wo.flags = nonblock ? options | WNOHANG : options
+    let ret = do_wait(&wo)
+    if ret == 0 && nonblock && options & WNOHANG == 0 { return Errno.EAGAIN.negated }
+    return ret
+}
+
+/// waitid(idtype, id, infop, options, rusage): 0 on success with *infop
+/// filled. Whatever the wait answered, infop is written: all zero when
+/// nothing was found (WNOHANG) and on every error, as Linux does.
+func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let which = regs.arg0 & 0xffff_ffff
+    let upid = Int32(truncatingIfNeeded: regs.arg1)
+    let infop = regs.arg2, options = regs.arg3 & 0xffff_ffff, ruAddr = regs.arg4
+    var wo = WaitOpts(selector: .any, flags: options)
+    let ret = kernel_waitid(which, upid, options, &wo)
+    let found = ret > 0
+    if found && ruAddr != 0 {
         if !copy_to_user(ruAddr, from: wo.rusage) { return Errno.EFAULT.negated }
     }
+    let err = found ? 0 : ret
     // Linux stores exactly six fields, one unsafe_put_user() each: si_signo, si_errno,
     // si_code, si_pid, si_uid, si_status (bytes 0-11 and 16-27). The padding and
     // everything after si_status (si_utime, si_stime...) keep what the caller had.
-    if infop == 0 { return 0 }
+    if infop == 0 { return err }
     if !access_ok(infop, 128) { return Errno.EFAULT.negated }
-    let found = ret > 0
     let signo: Int32 = found ? SIGCHLD : 0
     let fields: (Int32, Int32, Int32, Int32, UInt32, Int32) =
         (signo, 0, found ? wo.cause : 0, found ? wo.infoPid : 0, 0 /* si_uid: every task is root */,
@@ -302,6 +319,5 @@ func sys_waitid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         || !put_user(fields.3, infop + 16) || !put_user(fields.4, infop + 20) || !put_user(fields.5, infop + 24) {
         return Errno.EFAULT.negated
     }
-    ret = 0
-    return ret
+    return err
 }

@@ -3,6 +3,7 @@
  * both wait calls (kernel/exit.c: kernel_waitid, SYSCALL_DEFINE5(waitid), do_wait).
  * (wait4's own option and pid errors are wait_selectors'.)
  *
+ *   - waitid writes infop's six fields as zeros whatever the error (ECHILD, EINVAL)
  *   - waitid: an unknown idtype is EINVAL; P_PID with id <= 0 is EINVAL; P_PGID with a
  *     negative id is EINVAL; options without WEXITED, WSTOPPED or WCONTINUED is EINVAL;
  *     an unknown option bit is EINVAL; all of these before looking for children
@@ -45,6 +46,16 @@ int main(int argc, char **argv, char **envp)
 
     say("no children: waitid(P_ALL): %s, wait4(-1): %s\n", errname(sys_waitid(P_ALL, 0, &si, WEXITED, NULL)),
         errname(sys_wait4(-1, NULL, 0, NULL)));
+    /* Whatever the error, waitid writes infop's six fields as zeros (the rest stays). */
+    memset(&si, 0x55, sizeof si);
+    long e1 = sys_waitid(P_ALL, 0, &si, WEXITED, NULL);
+    int z1 = si.si_signo == 0 && si.si_errno == 0 && si.si_code == 0 && si.si_pid == 0 && si.si_uid == 0 &&
+             si.si_status == 0 && si._pad0 == 0x55555555 && si.si_utime == 0x5555555555555555L;
+    memset(&si, 0x55, sizeof si);
+    long e2 = sys_waitid(4, 0, &si, WEXITED, NULL);
+    int z2 = si.si_signo == 0 && si.si_pid == 0 && si.si_status == 0;
+    say("infop after %s: six fields zeroed, the rest kept: %s; after %s (bad idtype): zeroed: %s\n", errname(e1),
+        yesno(z1), errname(e2), yesno(z2));
     say("idtype 4: %s, idtype -1: %s, P_PID 0: %s, P_PID -5: %s, P_PGID -1: %s\n",
         errname(sys_waitid(4, 0, &si, WEXITED, NULL)), errname(sys_waitid(-1, 0, &si, WEXITED, NULL)),
         errname(sys_waitid(P_PID, 0, &si, WEXITED, NULL)), errname(sys_waitid(P_PID, -5, &si, WEXITED, NULL)),

@@ -52,6 +52,8 @@ func siginfoBytes(_ i: KSigInfo) -> InlineArray<16, UInt64> {
             w[3] = UInt64(UInt32(bitPattern: i.status))
             w[4] = UInt64(bitPattern: i.utime)
             w[5] = UInt64(bitPattern: i.stime)
+        } else {
+            w[3] = i.value
         }
     }
     return w
