@@ -18,6 +18,13 @@ struct RUsageCounts {
     }
 }
 
+/// struct cpu_itimer: fires when the group's CPU time reaches `expires`
+/// (0: not armed), then again every `incr` if that is not 0.
+struct CPUItimer {
+    var expires: UInt64 = 0
+    var incr: UInt64 = 0
+}
+
 /// signal->flags.
 struct SignalFlags: OptionSet {
     let rawValue: UInt32
@@ -82,10 +89,18 @@ final class SignalStruct {
     var cmaxrss = 0
     /// Resource limits (signal->rlim), kernel/resource.swift.
     var rlim = RLimits()
-    /// signal->real_timer (alarm): when it fires, 0 when it is not armed,
-    /// and the next armed one (kernel/time/itimer.swift; itimer_lock).
+    /// signal->real_timer (ITIMER_REAL, alarm): when it fires, 0 when it is
+    /// not armed, and the next armed one; it_real_incr, its interval; and
+    /// when it last fired, for the re-arm at SIGALRM's dequeue
+    /// (kernel/time/itimer.swift; itimer_lock).
     var realTimerExpires: UInt64 = 0
     var realTimerNext: SignalStruct? = nil
+    var itRealIncr: UInt64 = 0
+    var itRealFired: UInt64 = 0
+    /// signal->it[]: ITIMER_VIRTUAL and ITIMER_PROF, in the group's CPU time
+    /// (user, and user + system); under siglock.
+    var itVirtual = CPUItimer()
+    var itProf = CPUItimer()
     /// Tasks pointing at this struct; the last put frees it. Atomic: the
     /// last puts of a group may run on different CPUs.
     let usage = Atomic<Int>(1)

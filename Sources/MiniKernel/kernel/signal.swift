@@ -329,8 +329,10 @@ func dequeue_signal(_ t: Task, _ mask: SigSet, _ info: inout KSigInfo) -> Int32?
         if !more { p.signal.remove(sig) }
         return sig
     }
-    if let s = pick(&t.pending) { return s }
-    return pick(&t.signal.sharedPending)
+    guard let s = pick(&t.pending) ?? pick(&t.signal.sharedPending) else { return nil }
+    // An interval ITIMER_REAL starts its next period now (kernel/time/itimer.swift).
+    if s == SIGALRM { posixtimer_rearm_itimer(t.signal) }
+    return s
 }
 
 /// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and

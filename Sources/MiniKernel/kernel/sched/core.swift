@@ -295,6 +295,7 @@ func scheduler_tick(userMode: Bool) {
     let ns = 1_000_000_000 / HZ
     if !t.isIdle {
         if userMode { t.utime += ns } else { t.stime += ns }
+        run_posix_cpu_timers(t)                          // ITIMER_VIRTUAL, ITIMER_PROF
         t.timeSliceTicks += 1
         let rq = this_rq()
         if t.timeSliceTicks >= SCHED_SLICE_TICKS && rq.nrRunning > 0 {
