@@ -77,6 +77,11 @@ private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
 }
 
 /// do_exit(): the task's end. Never returns.
+///
+/// Every step of Linux 6.18's do_exit() is here in its order: either the
+/// code that does it, or a comment at its place saying why MiniKernel has
+/// nothing for it to do (the feature does not exist here). docs/exit-path.md
+/// walks the same list with what each step does in Linux.
 func do_exit(_ code: Int32) -> Never {
     let tsk = current
     // A fault inside do_exit() would come back here; Linux parks the task
@@ -90,11 +95,16 @@ func do_exit(_ code: Int32) -> Never {
     }
     if tsk.isIdle { panic("Attempted to kill the idle task!") }
     local_irq_enable()
+    // kcov_task_exit(), kmsan_task_exit(): no sanitizers.
 
     trace_do_exit_step(tsk, "do_exit")
-    synchronize_group_exit(tsk, code)
+    synchronize_group_exit(tsk, code)                    // (and coredump_task_exit(): no core dumps yet)
+    // ptrace_event(PTRACE_EVENT_EXIT): no ptrace. user_events_exit(),
+    // io_uring_files_cancel(): no user events, no io_uring.
     exit_signals(tsk)                                    // PF_EXITING
     trace_do_exit_step(tsk, "exit_signals")
+    // seccomp_filter_release(): no seccomp. acct_update_integrals(): no
+    // extended (taskstats) accounting; CPU time is charged by the tick.
     let groupDead = siglock.withLock { () -> Bool in
         tsk.signal.live -= 1
         return tsk.signal.live == 0
@@ -110,19 +120,36 @@ func do_exit(_ code: Int32) -> Never {
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
     if groupDead {
-        exit_itimers(tsk.signal)                         // the group's alarm() goes with it
+        exit_itimers(tsk.signal)                         // hrtimer_cancel(&sig->real_timer), exit_itimers()
         // The group's peak memory, for its parent's wait4() and RUSAGE_CHILDREN.
         if let mm = tsk.mm { setmax_mm_hiwater_rss(&tsk.signal.maxrss, mm) }
     }
+    // acct_collect(), and acct_process() after exit_mm(): no BSD process
+    // accounting (acct(2)). tty_audit_exit(), audit_free(): no audit.
+    // taskstats_exit(): no taskstats.
     trace_sched_process_exit(tsk, groupDead: groupDead)
-    exit_mm(tsk)
+    // perf_event_exit_task(): no perf events.
+    exit_mm(tsk)                                         // robust futexes, clear_child_tid, vfork, the mm
     trace_do_exit_step(tsk, "exit_mm")
+    // exit_sem(), exit_shm(): no System V IPC, so no semaphore to undo and
+    // no segment to detach.
     exit_files(tsk)
     exit_fs(tsk)
+    // disassociate_ctty() (group dead): no tty layer, so no controlling
+    // terminal. exit_task_namespaces(): one set of namespaces for all.
     exit_task_work(tsk)                                  // the files' final fput()s
     trace_do_exit_step(tsk, "exit_files+exit_fs")
     exit_thread(tsk)
+    // sched_autogroup_exit_task(), cgroup_exit(): no autogroups, no cgroups.
+    // flush_ptrace_hw_breakpoint(): no debug registers in use.
+    // exit_tasks_rcu_start(): no RCU.
     exit_notify(tsk, groupDead: groupDead)
+    // proc_exit_connector(): no netlink. mpol_put_task_policy(): no NUMA
+    // policy. The PI-state cache: no PI futexes.
+    debug_check_no_locks_held()
+    // exit_io_context(), the splice pipe, task_frag, the stack accounting,
+    // check_stack_usage(), dirty_throttle_leaks, exit_rcu(),
+    // exit_tasks_rcu_finish(), lockdep_free_task(): none of these exist here.
     do_task_dead()
 }
 

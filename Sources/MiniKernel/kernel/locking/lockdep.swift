@@ -168,3 +168,11 @@ func lockdep_assert_held(_ lock: borrowing SpinLock, _ caller: StaticString = #f
 
 /// Locks held on this CPU (the ktest checks that it returns to zero).
 func lockdep_depth() -> Int { held[Int(this_cpu_number())].count }
+
+/// debug_check_no_locks_held(): a task about to die holds no lock (with
+/// `lockcheck`; kernel code is not preempted, so this CPU's locks are its).
+func debug_check_no_locks_held() {
+    guard lockcheck_enabled else { return }
+    let n = lockdep_depth()
+    if n != 0 { BUG("do_exit: task died holding \(n) lock(s)") }
+}
