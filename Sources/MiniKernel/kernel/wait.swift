@@ -78,9 +78,10 @@ private func wait_task_zombie(_ wo: inout WaitOpts, _ p: Task, lockFlags: IrqFla
     let pid = p.tgid
     let status = task_exit_status(p)
     if wo.flags & WNOWAIT != 0 {
+        // Read before the lock goes: another thread of ours may reap it then.
+        wo.rusage = getrusage(p, .both)
         tasklistLock.unlockIrqRestore(lockFlags)
         wo.status = status
-        wo.rusage = getrusage(p, .both)                  // the zombie stays ours: the lock was enough
         fill_info(&wo, pid: pid, status: status)
         return pid
     }
