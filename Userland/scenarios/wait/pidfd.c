@@ -276,6 +276,9 @@ static void clone_pidfd(void)
     /* Woken while the thread is dead but maybe not yet released: HUP may or may not be there yet. */
     say("the thread exits: readable: %s\n", yesno(poll_one(tfd, -1) & POLLIN));
     thread_join(&t);
+    /* The join returns at clear_child_tid, before the thread is released: wait for the hang-up. */
+    while (!(poll_one(tfd, 0) & POLLHUP))
+        sys_sched_yield();
     say("once released: %s, on the PIDFD_THREAD one: %s\n", events(poll_one(tfd, 0)), events(poll_one(tfd2, 0)));
     sys_close(tfd);
     sys_close(tfd2);
