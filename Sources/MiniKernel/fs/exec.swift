@@ -107,6 +107,9 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
         mmput(newMM)
         return dt
     }
+    // POSIX timers do not survive exec (setitimer's do: they are the
+    // process's, which goes on).
+    exit_itimers(me.signal)
     if unshare_files(me) < 0 {
         mmput(newMM)
         return Errno.ENOMEM.negated

@@ -101,6 +101,12 @@ final class SignalStruct {
     /// (user, and user + system); under siglock.
     var itVirtual = CPUItimer()
     var itProf = CPUItimer()
+    /// signal->posix_timers: the group's timer_create() timers, and the id the
+    /// next one tries first (kernel/time/posix_timers.swift; itimer_lock).
+    var posixTimers: KItimer? = nil
+    var nextPosixTimerId: Int32 = 0
+    /// How many of them count CPU time (the tick looks only if any do).
+    var nrCPUTimers = 0
     /// Tasks pointing at this struct; the last put frees it. Atomic: the
     /// last puts of a group may run on different CPUs.
     let usage = Atomic<Int>(1)

@@ -38,8 +38,11 @@ struct KSigInfo {
     var uid: UInt32 = 0
     var status: Int32 = 0
     var addr: UInt64 = 0
-    /// si_value (sigqueue-style senders: a siginfo given to pidfd_send_signal).
+    /// si_value (sigqueue-style senders: a siginfo given to pidfd_send_signal,
+    /// a POSIX timer's sigev_value).
     var value: UInt64 = 0
+    /// si_sys_private: which arming of a POSIX timer sent it (never copied out).
+    var sysPrivate: Int32 = 0
     var utime: Int64 = 0
     var stime: Int64 = 0
     var isChld = false

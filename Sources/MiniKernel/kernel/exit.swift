@@ -120,7 +120,8 @@ func do_exit(_ code: Int32) -> Never {
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
     if groupDead {
-        exit_itimers(tsk.signal)                         // hrtimer_cancel(&sig->real_timer), exit_itimers()
+        real_timer_cancel(tsk.signal)                    // hrtimer_cancel(&sig->real_timer)
+        exit_itimers(tsk.signal)                         // the POSIX timers
         // The group's peak memory, for its parent's wait4() and RUSAGE_CHILDREN.
         if let mm = tsk.mm { setmax_mm_hiwater_rss(&tsk.signal.maxrss, mm) }
     }

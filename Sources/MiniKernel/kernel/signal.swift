@@ -209,6 +209,23 @@ func send_signal_locked(_ sig: Int32, _ info: KSigInfo, to t: Task, group: Bool,
     complete_signal(sig, t, group: group)
 }
 
+/// posixtimer_send_sigqueue(): a POSIX timer's signal, queued even where a
+/// standard signal is already pending (the timer's own sigqueue, in Linux).
+/// False when the signal is ignored: nothing was queued.
+func posixtimer_send_sigqueue(_ sig: Int32, _ info: KSigInfo, to t: Task, group: Bool) -> Bool {
+    trace_signal_generate(sig, t, group: group)
+    guard prepare_signal(sig, t, force: false) else { return false }
+    if group {
+        t.signal.sharedPending.signal.insert(sig)
+        sigqueueAdd(&t.signal.sharedPending, info)
+    } else {
+        t.pending.signal.insert(sig)
+        sigqueueAdd(&t.pending, info)
+    }
+    complete_signal(sig, t, group: group)
+    return true
+}
+
 /// signal_wake_up(): an interruptible sleeper (and, for fatal signals, a
 /// killable or stopped one) is woken so that it notices the signal; a thread
 /// running in user mode on another CPU is kicked into the kernel.
@@ -329,10 +346,15 @@ func dequeue_signal(_ t: Task, _ mask: SigSet, _ info: inout KSigInfo) -> Int32?
         if !more { p.signal.remove(sig) }
         return sig
     }
-    guard let s = pick(&t.pending) ?? pick(&t.signal.sharedPending) else { return nil }
-    // An interval ITIMER_REAL starts its next period now (kernel/time/itimer.swift).
-    if s == SIGALRM { posixtimer_rearm_itimer(t.signal) }
-    return s
+    while true {
+        guard let s = pick(&t.pending) ?? pick(&t.signal.sharedPending) else { return nil }
+        // An interval ITIMER_REAL starts its next period now (kernel/time/itimer.swift).
+        if s == SIGALRM { posixtimer_rearm_itimer(t.signal) }
+        // A POSIX timer's signal: the timer re-arms now; a signal of a timer
+        // deleted or re-set since it was sent is dropped (kernel/time/posix_timers.swift).
+        if info.code == SI_TIMER && !posixtimer_deliver_signal(&info, t.signal) { continue }
+        return s
+    }
 }
 
 /// do_notify_parent(): send the exit signal, with SIGCHLD's siginfo, and

@@ -296,6 +296,7 @@ func scheduler_tick(userMode: Bool) {
     if !t.isIdle {
         if userMode { t.utime += ns } else { t.stime += ns }
         run_posix_cpu_timers(t)                          // ITIMER_VIRTUAL, ITIMER_PROF
+        posix_cpu_timers_fire(t)                         // timer_create() on a CPU clock
         t.timeSliceTicks += 1
         let rq = this_rq()
         if t.timeSliceTicks >= SCHED_SLICE_TICKS && rq.nrRunning > 0 {

@@ -7,7 +7,7 @@
 // All three belong to the process (signal_struct): any thread may set them,
 // a thread's exit leaves them alone, exec keeps them, fork does not pass
 // them on (the child's signal_struct starts with none), and the group's
-// death cancels them (exit_itimers()).
+// death cancels them (real_timer_cancel()).
 //
 // ITIMER_REAL counts wall time. Linux keeps an hrtimer in signal_struct;
 // ours is the expiry time there and one list of the armed ones, which the
@@ -130,8 +130,8 @@ private func find_alive_thread_in(_ sig: SignalStruct) -> Task? {
     return nil
 }
 
-/// exit_itimers() / hrtimer_cancel(&sig->real_timer): the group is dead.
-func exit_itimers(_ sig: SignalStruct) {
+/// hrtimer_cancel(&sig->real_timer): the group is dead.
+func real_timer_cancel(_ sig: SignalStruct) {
     itimerLock.withLock {
         real_timer_cancel_locked(sig)
         sig.itRealIncr = 0

@@ -49,7 +49,8 @@ func run_timers() {
         wake_up_process(t)
     }
     timerLock.unlockIrqRestore(flags)
-    it_real_fn_all()          // alarm(): kernel/time/itimer.swift
+    it_real_fn_all()          // setitimer(ITIMER_REAL), alarm(): kernel/time/itimer.swift
+    posix_timers_fire_all()   // timer_create(): kernel/time/posix_timers.swift
 }
 
 /// Sleep until `deadline` (ns since boot) or a signal. Returns the time
