@@ -117,8 +117,8 @@ static void reaping_counts(void)
         yesno(after.ru_nvcsw - before.ru_nvcsw >= 5), MAXRSS_KIB, yesno(after.ru_maxrss >= MAXRSS_KIB));
     long ticks = (t1.tms_cutime + t1.tms_cstime) - (t0.tms_cutime + t0.tms_cstime);
     say("times(): cutime + cstime grew by >= %d ticks: %s\n", BURN_MS / 10 - 2, yesno(ticks >= BURN_MS / 10 - 2));
-    struct rusage self = usage(RUSAGE_SELF);
-    say("parent's own maxrss below the child's: %s\n", yesno(self.ru_maxrss < MAXRSS_KIB));
+    /* (Not compared: the parent's own ru_maxrss. Linux keeps the peak of the image exec
+     * replaced, and a process started by a big one, as the test harness is, starts high.) */
 }
 
 /* A child that forks a grandchild burning CPU, and waits for it or lets it be autoreaped. */
