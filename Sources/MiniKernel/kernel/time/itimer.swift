@@ -11,7 +11,7 @@
 //
 // ITIMER_REAL counts wall time. Linux keeps an hrtimer in signal_struct;
 // ours is the expiry time there and one list of the armed ones, which the
-// tick walks (it_real_fn_all()). Expiry sends SIGALRM to the process (si_code
+// tick walks (run_expired_timers()). Expiry sends SIGALRM to the process (si_code
 // SI_KERNEL). An interval timer is not re-armed then but when SIGALRM is
 // dequeued (posixtimer_rearm_itimer()), so a process that blocks SIGALRM has
 // one pending signal and a stopped timer, not a backlog.
@@ -80,29 +80,38 @@ private func itimer_get_remtime(_ sig: SignalStruct, _ now: UInt64) -> UInt64 {
     return sig.realTimerExpires > now ? max(sig.realTimerExpires - now, 1000) : 1000
 }
 
-/// From the tick (it_real_fn() for each expired timer): SIGALRM to the process.
-func it_real_fn_all() {
+/// From the tick: the expired ITIMER_REAL and POSIX timers. One look under
+/// itimer_lock finds whether any is due; siglock is taken only then.
+func run_expired_timers() {
     let now = ktime_get_ns()
-    let due = itimerLock.withLock { () -> Bool in
-        var p = armedTimers
-        while let sig = p {
-            if sig.realTimerExpires <= now { return true }
-            p = sig.realTimerNext
-        }
-        return false
-    }
-    guard due else { return }
+    guard itimerLock.withLock({ it_real_due_locked(now) || posix_timers_due_locked(now) }) else { return }
     siglock.withLock {
         itimerLock.withLock {
-            var next = armedTimers
-            while let sig = next {
-                next = sig.realTimerNext
-                guard sig.realTimerExpires <= now else { continue }
-                sig.itRealFired = sig.realTimerExpires
-                real_timer_cancel_locked(sig)
-                if let t = find_alive_thread_in(sig) { send_signal_locked(SIGALRM, info_kernel(SIGALRM), to: t, group: true) }
-            }
+            it_real_fn_all_locked(now)
+            posix_timers_fire_all_locked(now)
         }
+    }
+}
+
+private func it_real_due_locked(_ now: UInt64) -> Bool {
+    var p = armedTimers
+    while let sig = p {
+        if sig.realTimerExpires <= now { return true }
+        p = sig.realTimerNext
+    }
+    return false
+}
+
+/// it_real_fn() for each expired timer: SIGALRM to the process. siglock
+/// and itimerLock held.
+private func it_real_fn_all_locked(_ now: UInt64) {
+    var next = armedTimers
+    while let sig = next {
+        next = sig.realTimerNext
+        guard sig.realTimerExpires <= now else { continue }
+        sig.itRealFired = sig.realTimerExpires
+        real_timer_cancel_locked(sig)
+        if let t = find_alive_thread_in(sig) { send_signal_locked(SIGALRM, info_kernel(SIGALRM), to: t, group: true) }
     }
 }
 

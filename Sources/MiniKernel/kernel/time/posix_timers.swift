@@ -151,26 +151,22 @@ private func posix_timer_queue_signal(_ timr: KItimer) {
     if timr.status == .requeuePending { posixtimer_rearm(timr) }
 }
 
-/// From the tick: every expired wall-clock timer (posix_timer_fn()).
-func posix_timers_fire_all() {
-    let now = ktime_get_ns()
-    let due = itimerLock.withLock { () -> Bool in
-        var p = armedPosixTimers
-        while let t = p {
-            if t.expires <= now { return true }
-            p = t.armedNext
-        }
-        return false
+func posix_timers_due_locked(_ now: UInt64) -> Bool {
+    var p = armedPosixTimers
+    while let t = p {
+        if t.expires <= now { return true }
+        p = t.armedNext
     }
-    guard due else { return }
-    siglock.withLock {
-        itimerLock.withLock {
-            var p = armedPosixTimers
-            while let t = p {
-                p = t.armedNext
-                if t.expires <= now && t.notify != SIGEV_NONE { posix_timer_queue_signal(t) }
-            }
-        }
+    return false
+}
+
+/// posix_timer_fn() for every expired wall-clock timer, from the tick
+/// (run_expired_timers()). siglock and itimerLock held.
+func posix_timers_fire_all_locked(_ now: UInt64) {
+    var p = armedPosixTimers
+    while let t = p {
+        p = t.armedNext
+        if t.expires <= now && t.notify != SIGEV_NONE { posix_timer_queue_signal(t) }
     }
 }
 

@@ -49,8 +49,7 @@ func run_timers() {
         wake_up_process(t)
     }
     timerLock.unlockIrqRestore(flags)
-    it_real_fn_all()          // setitimer(ITIMER_REAL), alarm(): kernel/time/itimer.swift
-    posix_timers_fire_all()   // timer_create(): kernel/time/posix_timers.swift
+    run_expired_timers()      // setitimer(ITIMER_REAL), alarm(), timer_create(): kernel/time/itimer.swift
 }
 
 /// Sleep until `deadline` (ns since boot) or a signal. Returns the time
