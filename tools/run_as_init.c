@@ -1,6 +1,6 @@
 /*
  * run_as_init - run a program as a freshly started init starts: with only fds 0, 1 and 2
- * open, and every signal unblocked and at its default action.
+ * open, every signal unblocked and at its default action, and no core dumps.
  *
  *     run_as_init PROGRAM [ARG ...]
  *
@@ -14,10 +14,15 @@
  * across its fork before close-on-exec is set (mm_syscalls once saw fd 100 open natively:
  * ENODEV where MiniKernel, whose init has only the console, said EBADF).  So everything
  * above fd 2 is closed as well.
+ *
+ * And RLIMIT_CORE's soft limit is 0, as init's is (INIT_RLIMITS): a scenario killed by
+ * SIGSEGV must not dump core (and report WCOREDUMP) because the harness's shell allows it.
+ * Scenarios about core dumps raise it themselves.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 int main(int argc, char **argv)
@@ -32,6 +37,11 @@ int main(int argc, char **argv)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    struct rlimit core;
+    if (getrlimit(RLIMIT_CORE, &core) == 0) {
+        core.rlim_cur = 0;
+        setrlimit(RLIMIT_CORE, &core);
+    }
     if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
         perror("run_as_init: close_range");
         return 127;

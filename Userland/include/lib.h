@@ -42,6 +42,13 @@ long must_fork(void);
 /* 1 when running under MiniKernel (uname release ends in "minikernel"). */
 int on_minikernel(void);
 
+/* The program runs itself again: execve(self, { self, "after-exec", arg, NULL }, { NULL })
+ * (arg may be NULL), so that main() can tell the new image by argv[1]. Returns only if
+ * the execve fails, with its -errno. */
+long reexec_self(char *self, const char *arg);
+/* The decimal number at s (an optional leading '-'), as an after-exec argument carries it. */
+long parse_long(const char *s);
+
 #define yesno(c) ((c) ? "yes" : "no")
 
 #endif

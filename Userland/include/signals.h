@@ -181,6 +181,10 @@ void sleep_ms(long ms);
 /* Milliseconds since some fixed point (CLOCK_MONOTONIC). */
 long now_ms(void);
 
+/* Sleeps in rt_sigsuspend, with sig unblocked there and blocked around it, until *count
+ * reaches n: for a handler of sig that counts its runs (and writes what it saw first). */
+void wait_signals(volatile int *count, int n, int sig);
+
 /* Spins with sched_yield until *flag != 0 or ms milliseconds have passed; 1 if it was set. */
 int wait_flag(volatile long *flag, long ms);
 

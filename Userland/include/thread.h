@@ -67,6 +67,12 @@ static inline long futex_wake(volatile int *uaddr, int n)
     return futex(uaddr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n, NULL);
 }
 
+/* A step counter shared between processes (in a shared_page()): step_set() stores v and
+ * wakes every waiter; step_wait() sleeps (a shared futex) until the counter is at least
+ * want. */
+void step_set(volatile int *step, int v);
+void step_wait(volatile int *step, int want);
+
 /* Starts fn(arg) in a new thread of this process; returns its tid or -errno (fail()s if
  * the stack cannot be mapped). */
 long thread_create(struct thread *t, int (*fn)(void *), void *arg);

@@ -269,6 +269,7 @@ const char *errname(long ret)
         [ETIMEDOUT] = "ETIMEDOUT", [ENXIO] = "ENXIO", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
         [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE",
         [ENAMETOOLONG] = "ENAMETOOLONG", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ENODEV] = "ENODEV",
+        [EFBIG] = "EFBIG",   [EIDRM] = "EIDRM",
     };
     /* The kernel-internal restart codes must never reach user space; name them if they do. */
     static const char *restart_names[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
@@ -306,6 +307,25 @@ long must_fork(void)
         fail("fork");
     }
     return pid;
+}
+
+long reexec_self(char *self, const char *arg)
+{
+    char *args[] = { self, "after-exec", (char *)arg, NULL };
+    char *env[] = { NULL };
+    return sys_execve(self, args, env);
+}
+
+long parse_long(const char *s)
+{
+    long sign = 1, v = 0;
+    if (*s == '-') {
+        sign = -1;
+        s++;
+    }
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (*s++ - '0');
+    return sign * v;
 }
 
 int on_minikernel(void)

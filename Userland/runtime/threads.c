@@ -157,3 +157,25 @@ int thread_block_spin(void *i)
         __asm__ volatile("pause" ::: "memory");
     return 0;
 }
+
+void step_set(volatile int *step, int v)
+{
+    *step = v;
+    futex(step, FUTEX_WAKE, 1 << 30, NULL);
+}
+
+void step_wait(volatile int *step, int want)
+{
+    int s;
+    while ((s = *step) < want)
+        futex(step, FUTEX_WAIT, s, NULL);
+}
+
+void wait_signals(volatile int *count, int n, int sig)
+{
+    ksigset_t old = sig_getmask(), open = old & ~sigbit(sig);
+    sig_block(sigbit(sig));
+    while (*count < n)
+        syscall2(130 /* rt_sigsuspend */, (long)&open, sizeof open);
+    sig_setmask(old);
+}

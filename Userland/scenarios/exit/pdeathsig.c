@@ -134,9 +134,7 @@ int main(int argc, char **argv, char **envp)
         g = must_fork();
         if (g == 0) {
             sys_prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0);
-            char *args[] = { argv[0], "after-exec", NULL };
-            char *env[] = { NULL };
-            sys_execve(argv[0], args, env);
+            reexec_self(argv[0], NULL);
             sys_exit(99);
         }
         say("child: PR_SET_PDEATHSIG(SIGUSR2) then execve: the new image reads %s\n",

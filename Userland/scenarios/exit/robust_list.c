@@ -239,9 +239,7 @@ static void across_exec(char *self)
         list_init(&sh->head_a);
         set_rl(&sh->head_a, sizeof sh->head_a);
         take(&sh->head_a, &sh->e);
-        char *args[] = { self, "after-exec", NULL };
-        char *env[] = { NULL };
-        sys_execve(self, args, env);
+        reexec_self(self, NULL);
         sys_exit(99);
     }
     int status = wait_for(pid);

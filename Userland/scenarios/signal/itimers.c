@@ -50,14 +50,7 @@ static void on_prof(int s) { (void)s; prof++; }
 
 /* Waits until the handler of `sig` has counted to n: the check runs with `sig` blocked
  * and rt_sigsuspend opens it, so a signal between the two is not missed. */
-static void wait_count(volatile int *count, int n, int sig)
-{
-    ksigset_t old = sig_getmask(), open = old & ~sigbit(sig);
-    sig_block(sigbit(sig));
-    while (*count < n)
-        syscall2(130 /* rt_sigsuspend */, (long)&open, sizeof open);
-    sig_setmask(old);
-}
+static void wait_count(volatile int *count, int n, int sig) { wait_signals(count, n, sig); }
 
 static void burn_user(volatile int *until, int n)
 {
@@ -178,9 +171,7 @@ static void process_wide(char *self)
     if (pid == 0) {
         v = itv(9000000, 1000000);
         setitimer(ITIMER_REAL, &v, NULL);
-        char *args[] = { self, "after-exec", NULL };
-        char *env[] = { NULL };
-        sys_execve(self, args, env);
+        reexec_self(self, NULL);
         sys_exit(99);
     }
     say("exec'd child: status %d\n", WEXITSTATUS(wait_for(pid)));

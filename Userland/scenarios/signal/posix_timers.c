@@ -74,15 +74,8 @@ static void on_timer(int sig, ksiginfo_t *si, void *uc)
     count++;                                  /* last: another thread may be watching it */
 }
 
-/* Waits until the handler of `sig` has run n times (see itimers.c). */
-static void wait_count(int n, int sig)
-{
-    ksigset_t old = sig_getmask(), open = old & ~sigbit(sig);
-    sig_block(sigbit(sig));
-    while (count < n)
-        syscall2(130 /* rt_sigsuspend */, (long)&open, sizeof open);
-    sig_setmask(old);
-}
+/* Waits until the handler of `sig` has run n times. */
+static void wait_count(int n, int sig) { wait_signals(&count, n, sig); }
 
 static void basics(void)
 {
