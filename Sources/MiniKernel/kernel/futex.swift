@@ -81,7 +81,11 @@ private func futex_wait(_ uaddr: UInt64, _ val: UInt32, isPrivate: Bool, timeout
         if signal_pending(me) { set_current_state(.running); result = Errno.ERESTARTSYS.negated; break }
         if let d = deadline {
             if ktime_get_ns() >= d { set_current_state(.running); result = -ETIMEDOUT; break }
-            _ = schedule_hrtimeout(until: d)
+            // One sleep, ended by the wake, a signal or the deadline, whichever
+            // comes first (schedule_hrtimeout() would sleep on to the deadline).
+            hrtimer_arm_current(d)
+            schedule()
+            hrtimer_arm_current(0)
         } else {
             schedule()
         }
@@ -227,8 +231,8 @@ private func fetch_robust_entry(_ uaddr: UInt64) -> (entry: UInt64, pi: Bool)? {
 /// FUTEX_OWNER_DIED and one waiter is woken. An unowned pending word (the
 /// thread died between releasing the lock and leaving list_op_pending)
 /// wakes a waiter too, who might otherwise miss the release. False ends
-/// the walk (a bad address).
-private func handle_futex_death(_ uaddr: UInt64, _ tsk: Task, pi: Bool, pendingOp: Bool) -> Bool {
+/// the walk (a bad address). `released` counts the words marked.
+private func handle_futex_death(_ uaddr: UInt64, _ tsk: Task, pi: Bool, pendingOp: Bool, _ released: inout Int) -> Bool {
     if futex_key_misaligned(uaddr) { return false }
     while true {
         guard let uval: UInt32 = get_user(uaddr) else { return false }
@@ -241,6 +245,7 @@ private func handle_futex_death(_ uaddr: UInt64, _ tsk: Task, pi: Bool, pendingO
         let mval = (uval & FUTEX_WAITERS) | FUTEX_OWNER_DIED
         guard let found = futex_atomic_cmpxchg_inatomic(uaddr, uval, mval) else { return false }
         if found != uval { continue }                    // user space changed it: look again
+        released += 1
         // The robust wake is a shared one: glibc waits on robust locks
         // without FUTEX_PRIVATE_FLAG for this reason.
         if !pi && uval & FUTEX_WAITERS != 0 { _ = futex_wake(uaddr, 1, isPrivate: false) }
@@ -248,43 +253,50 @@ private func handle_futex_death(_ uaddr: UInt64, _ tsk: Task, pi: Bool, pendingO
     }
 }
 
-/// exit_robust_list(): release every robust lock `tsk` (current) still holds.
-private func exit_robust_list(_ tsk: Task) {
+/// exit_robust_list(): release every robust lock `tsk` (current) still
+/// holds. How many it released.
+private func exit_robust_list(_ tsk: Task) -> Int {
     let head = tsk.robustList
+    var released = 0
     guard var (entry, pi) = fetch_robust_entry(head),
           let futexOffset: Int64 = get_user(head + 8),
-          let (pending, pendingPi) = fetch_robust_entry(head + 16) else { return }
+          let (pending, pendingPi) = fetch_robust_entry(head + 16) else { return 0 }
     var limit = ROBUST_LIST_LIMIT
     while entry != head {
         // Read the next link before the word is changed: once it is, another
         // thread may take the lock and reuse the entry.
         let next = fetch_robust_entry(entry)
         if entry != pending {
-            if !handle_futex_death(entry &+ UInt64(bitPattern: futexOffset), tsk, pi: pi, pendingOp: false) { return }
+            if !handle_futex_death(entry &+ UInt64(bitPattern: futexOffset), tsk, pi: pi, pendingOp: false, &released) {
+                return released
+            }
         }
-        guard let n = next else { return }
+        guard let n = next else { return released }
         (entry, pi) = n
         limit -= 1
         if limit == 0 { break }
     }
     if pending != 0 {
-        _ = handle_futex_death(pending &+ UInt64(bitPattern: futexOffset), tsk, pi: pendingPi, pendingOp: true)
+        _ = handle_futex_death(pending &+ UInt64(bitPattern: futexOffset), tsk, pi: pendingPi, pendingOp: true, &released)
     }
+    return released
 }
 
 /// futex_cleanup(): the dying (or exec'ing) thread's robust list, once.
 /// (Linux's futex_exit_release() also moves futex_state through EXITING to
 /// DEAD under futex_exit_mutex, for PI futexes that a waiter may be
 /// attaching to this task; without PI futexes there is nothing to order.)
-private func futex_cleanup(_ tsk: Task) {
-    guard tsk.robustList != 0 else { return }
-    exit_robust_list(tsk)
+@discardableResult
+private func futex_cleanup(_ tsk: Task) -> Int {
+    guard tsk.robustList != 0 else { return 0 }
+    let released = exit_robust_list(tsk)
     tsk.robustList = 0
+    return released
 }
 
 /// futex_exit_release(): at exit, from exit_mm_release(), while the
-/// memory the list lives in is still there.
-func futex_exit_release(_ tsk: Task) { futex_cleanup(tsk) }
+/// memory the list lives in is still there. How many locks it released.
+func futex_exit_release(_ tsk: Task) -> Int { futex_cleanup(tsk) }
 
 /// futex_exec_release(): at exec, from exec_mm_release(): the locks the old
 /// image held die with it, and the new image registers its own list.
