@@ -131,13 +131,15 @@ check-tools:
 	  echo "On Debian: sudo apt-get install -y nasm qemu-system-x86 gcc  (Swift: https://swift.org/install)"; \
 	  exit 1; fi
 
-# The tests also drive QEMU through gdb and Python (scripts/stall).
+# The tests also drive QEMU through gdb and Python (scripts/stall), and read core files with
+# gdb and accounting files with dump-acct (package acct; it also installs an acct service).
 check-test-tools:
 	@missing=""; \
 	command -v gdb >/dev/null || missing="$$missing gdb"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	{ [ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; } || missing="$$missing busybox-static"; \
 	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
+	command -v dump-acct >/dev/null || [ -x /usr/sbin/dump-acct ] || missing="$$missing acct"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Missing tools for the tests:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y$$missing"; \

@@ -72,4 +72,35 @@ struct TraceTests {
         #expect(trace.filter { $0.contains("signal_deliver: sig=9") }.count >= 1, "SIGKILL delivered\n\(all)")
         #expect(run.boot.console.contains("Attempted to kill init! exitcode=0x00000000"))
     }
+    struct StepCase: Sendable, CustomTestStringConvertible {
+        var program: String
+        var line: String
+        var testDescription: String { "\(program): \(line)" }
+    }
+
+    /// A step prints its line only when it had something to do: the programs that give it
+    /// work show it; exit_codes, whose processes hold no lock, timer, semaphore or
+    /// accounting file, shows none of them.
+    static let steps = [
+        StepCase(program: "robust_list", line: "do_exit: exit_robust_list released="),
+        StepCase(program: "sem_undo", line: "do_exit: exit_sem undone_arrays=1"),
+        StepCase(program: "itimers", line: "do_exit: exit_itimers real_timer=1"),
+        StepCase(program: "coredump", line: "vfs_coredump: core bytes="),
+        StepCase(program: "acct", line: "do_exit: acct_process"),
+    ]
+
+    @Test("trace=exit shows the steps that had something to do", arguments: steps)
+    func stepLine(_ c: StepCase) async throws {
+        let run = try await bootProgram(c.program, append: "trace=exit")
+        #expect(run.boot.console.contains(c.line), "no '\(c.line)' in \(c.program)'s trace\n\(run.boot)")
+    }
+
+    @Test("trace=exit prints no step line for a step with nothing to do")
+    func noStepLines() async throws {
+        let run = try await bootProgram("exit_codes", append: "trace=exit")
+        for c in Self.steps {
+            let prefix = String(c.line.prefix { $0 != "=" })
+            #expect(!run.boot.console.contains(prefix), "'\(prefix)' in exit_codes' trace\n\(run.boot)")
+        }
+    }
 }

@@ -48,6 +48,7 @@
 #define ENODEV  19
 #define EMFILE  24
 #define ENOTTY  25
+#define EFBIG   27
 #define ENOSPC  28
 #define ESPIPE  29
 #define EPIPE   32

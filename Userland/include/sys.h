@@ -91,6 +91,7 @@ typedef long int64_t;
 #define EISDIR  21
 #define EINVAL  22
 #define ENOSYS  38
+#define EIDRM   43
 #define ETIMEDOUT 110
 
 /* ---- signals ---- */

@@ -316,6 +316,8 @@ private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, 
     let items = (argv.count + 1) + (envp.count + 1) + 1
     let sp = (p - UInt64(na) * 8 - UInt64(items) * 8) & ~15
     let words = items + na
+    mm.auxvStart = sp + UInt64(items) * 8                // for a core dump's NT_AUXV
+    mm.auxvWords = na
     guard let tbl = kmalloc(words * 8)?.assumingMemoryBound(to: UInt64.self) else { return 0 }
     var w = 0
     tbl[w] = UInt64(argv.count); w += 1

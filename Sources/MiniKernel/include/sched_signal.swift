@@ -68,6 +68,11 @@ final class SignalStruct {
     /// (signal->group_exec_task), and how many releases it still waits for —
     /// or -1 once it waits for the old leader to become a zombie (notify_count).
     var groupExecTask: Task? = nil
+    /// signal->pacct: the group's process-accounting tally (kernel/acct.swift). siglock.
+    var pacct = PacctStruct()
+    /// signal->core_state: a core dump in progress (fs/coredump.swift); the
+    /// other threads park in do_exit() until it is over. siglock.
+    var coreState: CoreState? = nil
     var notifyCount = 0
     var isChildSubreaper = false
     var hasChildSubreaper = false
@@ -185,8 +190,9 @@ func task_exit_status(_ p: Task) -> Int32 {
 }
 
 /// A wait status as waitid() and SIGCHLD's siginfo say it: si_code
-/// CLD_KILLED with the signal, or CLD_EXITED with the exit code (never
-/// CLD_DUMPED: no core dumps).
+/// CLD_DUMPED (a core was written: the 0x80 bit) or CLD_KILLED with the
+/// signal, or CLD_EXITED with the exit code.
 func exit_status_to_cld(_ status: Int32) -> (code: Int32, status: Int32) {
-    status & 0x7f != 0 ? (CLD_KILLED, status & 0x7f) : (CLD_EXITED, status >> 8)
+    if status & 0x7f == 0 { return (CLD_EXITED, status >> 8) }
+    return (status & 0x80 != 0 ? CLD_DUMPED : CLD_KILLED, status & 0x7f)
 }

@@ -27,6 +27,7 @@ let SYNCHRONOUS_MASK = SigSet(bits: sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SI
 func sig_kernel_ignore(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_IGNORE_MASK.contains(sig) }
 func sig_kernel_stop(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_STOP_MASK.contains(sig) }
 func sig_kernel_only(_ sig: Int32) -> Bool { sig == SIGKILL || sig == SIGSTOP }
+func sig_kernel_coredump(_ sig: Int32) -> Bool { sig < SIGRTMIN && SIG_KERNEL_COREDUMP_MASK.contains(sig) }
 func valid_signal(_ sig: Int32) -> Bool { sig >= 0 && sig <= _NSIG }
 
 /// kernel_siginfo: what a handler with SA_SIGINFO sees.

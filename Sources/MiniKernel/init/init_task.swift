@@ -36,11 +36,13 @@ func fork_idle(cpu: Int, stackBase: UInt64, stackTop: UInt64) -> Task {
 /// What the leak check compares against: taken when init is created.
 struct LeakBaseline {
     var tasks = 0, pids = 0, frames = 0, objects = 0, files = 0, inodes = 0, pipes = 0, pidfds = 0, timers = 0
+    var semArrays = 0, shmSegments = 0
     static func now() -> LeakBaseline {
         LeakBaseline(tasks: nr_tasks.load(ordering: .relaxed), pids: nr_pids_in_use(), frames: nr_free_pages(),
                      objects: kmalloc_active_objects(), files: nr_files.load(ordering: .relaxed),
                      inodes: nr_inodes.load(ordering: .relaxed), pipes: nr_pipes.load(ordering: .relaxed),
-                     pidfds: nr_pidfds.load(ordering: .relaxed), timers: itimerLock.withLock { nr_posix_timers })
+                     pidfds: nr_pidfds.load(ordering: .relaxed), timers: itimerLock.withLock { nr_posix_timers },
+                     semArrays: nr_sem_arrays(), shmSegments: nr_shm_segments())
     }
 }
 var leakBaseline = LeakBaseline()
@@ -144,6 +146,8 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         real_timer_cancel(tsk.signal)
         exit_itimers(tsk.signal)
         exit_mm(tsk)
+        exit_sem(tsk)
+        acct_exit()
         exit_files(tsk)
         exit_fs(tsk)
         task_work_run()
@@ -163,7 +167,7 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         drop_pagecache()         // cached file pages are reclaimable, not leaked
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
-        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes) pidfds \(leakBaseline.pidfds)->\(now.pidfds) posix_timers \(leakBaseline.timers)->\(now.timers)")
+        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes) pidfds \(leakBaseline.pidfds)->\(now.pidfds) posix_timers \(leakBaseline.timers)->\(now.timers) sem_arrays \(leakBaseline.semArrays)->\(now.semArrays) shm_segments \(leakBaseline.shmSegments)->\(now.shmSegments)")
     }
     printk_unlocked("Kernel panic - not syncing: Attempted to kill init! exitcode=0x\(hex: UInt32(bitPattern: code), width: 8)")
     let status = code & 0x7f == 0 ? QemuExitCode.initExited(Int((code >> 8) & 0xff)) : .initKilled

@@ -63,7 +63,9 @@ import Synchronization
 var child_reaper: Task? = nil
 
 /// synchronize_group_exit(): the last thread into do_exit() decides the
-/// group's exit code, unless a group exit already did.
+/// group's exit code, unless a group exit already did. Under the same lock
+/// the task marks itself past the point a core dump counts threads
+/// (PF_POSTCOREDUMP), and joins a dump in progress (coredump_task_exit()).
 private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
     let flags = siglock.lockIrqSave()
     let sig = tsk.signal
@@ -73,7 +75,10 @@ private func synchronize_group_exit(_ tsk: Task, _ code: Int32) {
         sig.groupExitCode = code
         sig.groupStopCount = 0
     }
+    tsk.flags.insert(.postCoredump)
+    let coreState = sig.coreState
     siglock.unlockIrqRestore(flags)
+    if let coreState { coredump_task_exit(tsk, coreState) }
 }
 
 /// do_exit(): the task's end. Never returns.
@@ -98,7 +103,7 @@ func do_exit(_ code: Int32) -> Never {
     // kcov_task_exit(), kmsan_task_exit(): no sanitizers.
 
     trace_do_exit_step(tsk, "do_exit")
-    synchronize_group_exit(tsk, code)                    // (and coredump_task_exit(): no core dumps yet)
+    synchronize_group_exit(tsk, code)                    // and coredump_task_exit(): parked for a dump
     // ptrace_event(PTRACE_EVENT_EXIT): no ptrace. user_events_exit(),
     // io_uring_files_cancel(): no user events, no io_uring.
     exit_signals(tsk)                                    // PF_EXITING
@@ -120,20 +125,26 @@ func do_exit(_ code: Int32) -> Never {
     // it invisible to wait: init's leak check waits for every dying task.
     nr_dying_tasks.wrappingAdd(1, ordering: .releasing)
     if groupDead {
-        real_timer_cancel(tsk.signal)                    // hrtimer_cancel(&sig->real_timer)
-        exit_itimers(tsk.signal)                         // the POSIX timers
+        let realArmed = real_timer_cancel(tsk.signal)    // hrtimer_cancel(&sig->real_timer)
+        let posixTimers = exit_itimers(tsk.signal)       // the POSIX timers
+        trace_exit_itimers(tsk, realArmed: realArmed, posixTimers: posixTimers)
         // The group's peak memory, for its parent's wait4() and RUSAGE_CHILDREN.
         if let mm = tsk.mm { setmax_mm_hiwater_rss(&tsk.signal.maxrss, mm) }
     }
-    // acct_collect(), and acct_process() after exit_mm(): no BSD process
-    // accounting (acct(2)). tty_audit_exit(), audit_free(): no audit.
-    // taskstats_exit(): no taskstats.
+    acct_collect(tsk, code, groupDead: groupDead)        // this thread's times for acct(2)'s record
+    // tty_audit_exit(), audit_free(): no audit. taskstats_exit(): no taskstats.
     trace_sched_process_exit(tsk, groupDead: groupDead)
     // perf_event_exit_task(): no perf events.
     exit_mm(tsk)                                         // robust futexes, clear_child_tid, vfork, the mm
     trace_do_exit_step(tsk, "exit_mm")
-    // exit_sem(), exit_shm(): no System V IPC, so no semaphore to undo and
-    // no segment to detach.
+    if groupDead && acct_process(tsk) {                  // the group's record, if accounting is on
+        trace_do_exit_step(tsk, "acct_process")
+    }
+    trace_exit_sem(tsk, arrays: exit_sem(tsk))           // SEM_UNDO, by the last CLONE_SYSVSEM sharer
+    // exit_shm(): Linux forgets which segments this task created; only
+    // kernel.shm_rmid_forced (off by default, no sysctl here) would destroy
+    // them. The segments it had attached were detached by exit_mm() above:
+    // exit_mmap() → shm_close(), which destroys one marked for IPC_RMID.
     exit_files(tsk)
     exit_fs(tsk)
     // disassociate_ctty() (group dead): no tty layer, so no controlling
@@ -198,7 +209,7 @@ func exit_mm(_ tsk: Task) {
 /// exit_mm_release(): the locks in user memory first (a joiner woken by
 /// clear_child_tid may go straight for them), then mm_release().
 func exit_mm_release(_ tsk: Task) {
-    futex_exit_release(tsk)
+    trace_exit_robust_list(tsk, released: futex_exit_release(tsk))
     mm_release(tsk)
 }
 

@@ -136,6 +136,8 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     else if f.contains(.parent) { p.exitSignal = parentTask.groupLeader.exitSignal }
     else { p.exitSignal = args.exitSignal }
 
+    // copy_semundo: CLONE_SYSVSEM shares the SEM_UNDO list.
+    copy_semundo(f, p)
     // copy_files / copy_fs.
     if let files = parentTask.files {
         if f.contains(.files) { files.count.add(1, ordering: .relaxed); p.files = files } else {
@@ -229,6 +231,7 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
 
 /// Undo a half-built child (the error paths of copy_process).
 private func abort_fork(_ p: Task) {
+    exit_sem(p)                                          // bad_fork_cleanup_semundo
     if let mm = p.mm { mmput(mm); p.mm = nil }
     if let files = p.files { put_files_struct(files); p.files = nil }
     if let fs = p.fs { put_fs_struct(fs); p.fs = nil }

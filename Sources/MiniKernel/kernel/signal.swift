@@ -178,7 +178,12 @@ private func complete_signal(_ sig: Int32, _ p: Task, group: Bool) {
     let act = p.sighand.actionFor(sig)
     let fatal = act.handler == SIG_DFL && !sig_kernel_ignore(sig) && !sig_kernel_stop(sig)
         && !signal.flags.contains(.unkillable) || sig == SIGKILL
-    if fatal && !signal.flags.contains(.groupExit) && !target.blocked.contains(sig) && !target.realBlocked.contains(sig) {
+    // A core dump in progress is a group exit that a SIGKILL may still
+    // cut short (dump_interrupted() sees it in the dumper's pending set).
+    if fatal && (signal.coreState != nil || !signal.flags.contains(.groupExit))
+        && !target.blocked.contains(sig) && !target.realBlocked.contains(sig)
+        // A "core" signal is taken by a thread, in get_signal(), which dumps first.
+        && !sig_kernel_coredump(sig) {
         signal.flags = .groupExit
         signal.groupExitCode = sig
         signal.groupStopCount = 0
@@ -521,9 +526,11 @@ func get_signal(_ ksig: inout KSignal) -> Bool {
             continue
         }
         siglock.unlockIrqRestore(flags)
-        // Terminate (core dumps are not written: the status has no core flag,
-        // as with a zero core-size limit).
         t.flags.insert(.signaled)
+        // Anything else kills the group. A "core" signal first dumps it, if
+        // it may: that stops the other threads and may set the core flag
+        // in the group's code, which do_group_exit() then takes.
+        if sig_kernel_coredump(sig) { vfs_coredump(info) }
         do_group_exit(sig)
     }
 }

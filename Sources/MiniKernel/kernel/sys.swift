@@ -74,9 +74,11 @@ func sys_prctl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     case PR_GET_PDEATHSIG:
         return put_user(me.pdeathSignal, arg2) ? 0 : Errno.EFAULT.negated
     case PR_SET_DUMPABLE:
-        return arg2 <= 1 ? 0 : Errno.EINVAL.negated
+        guard arg2 <= 1 else { return Errno.EINVAL.negated }
+        me.mm?.dumpable = Int32(arg2)                    // set_dumpable()
+        return 0
     case PR_GET_DUMPABLE:
-        return 1
+        return Int(me.mm?.dumpable ?? SUID_DUMP_DISABLE)
     case PR_SET_NAME:
         var buf = InlineArray<16, UInt8>(repeating: 0)
         let n = withUnsafeMutableBytes(of: &buf) { strncpy_from_user($0.baseAddress.unsafelyUnwrapped, arg2, 16) }
@@ -294,7 +296,7 @@ func getrusage(_ p: Task, _ who: RUsageWho) -> RUsage {
     return r
 }
 
-private func ns_to_kernel_old_timeval(_ ns: UInt64) -> (Int64, Int64) {
+func ns_to_kernel_old_timeval(_ ns: UInt64) -> (Int64, Int64) {
     (Int64(ns / 1_000_000_000), Int64(ns % 1_000_000_000 / 1000))
 }
 

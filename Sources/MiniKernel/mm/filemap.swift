@@ -43,6 +43,10 @@ func vma_set_file(_ mm: MMStruct, _ vma: VMArea, _ file: Dentry, pgoff: UInt64, 
 func vma_copy_file(_ mm: MMStruct, _ from: VMArea, _ to: VMArea, delta: UInt64) {
     guard let f = from.file else { return }
     vma_set_file(mm, to, f, pgoff: from.pgoff + delta, fileEnd: from.fileEnd)
+    if let shp = from.shm {                              // vm_ops->open()
+        to.shm = shp
+        shm_open(shp)
+    }
 }
 
 /// fput() of vma->vm_file when the area goes, off the file's i_mmap list.
@@ -56,6 +60,10 @@ func vma_put_file(_ vma: VMArea) {
         vma.iMmapNext = nil
         vma.iMmapPrev = nil
         dput_locked(f)
+    }
+    if let shp = vma.shm {                               // vm_ops->close(): may destroy the segment
+        vma.shm = nil
+        shm_close(shp)
     }
 }
 

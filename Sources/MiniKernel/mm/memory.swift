@@ -376,6 +376,9 @@ func dup_mm(_ old: MMStruct) -> MMStruct? {
     mm.startStack = old.startStack
     mm.argStart = old.argStart; mm.argEnd = old.argEnd
     mm.envStart = old.envStart; mm.envEnd = old.envEnd
+    mm.dumpable = old.dumpable
+    mm.auxvStart = old.auxvStart
+    mm.auxvWords = old.auxvWords
     var tail: VMArea? = nil
     var ok = true
     var v = old.mmap

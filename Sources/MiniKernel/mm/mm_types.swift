@@ -66,6 +66,10 @@ final class VMArea {
     unowned(unsafe) var iMmapPrev: VMArea? = nil
     /// The last truncate that unmapped this area's tail (unmap_mapping_range).
     var truncateSeq = 0
+    /// vm_ops == &shm_vm_ops: the area attaches a System V segment
+    /// (ipc/shm.swift) and is one of its shm_nattch; it is counted by
+    /// shm_open() when made and shm_close() when gone (vma_copy_file, vma_put_file).
+    unowned(unsafe) var shm: ShmidKernel? = nil
 
     init(start: UInt64, end: UInt64, flags: VMFlags) {
         self.start = start
@@ -109,6 +113,15 @@ final class MMStruct {
     /// The page tables below the PGD, linked through their Pages (pfns, -1
     /// ends): exit frees them from this list instead of scanning for them.
     var ptPages: Int32 = -1
+    /// get_dumpable(): SUID_DUMP_USER, or SUID_DUMP_DISABLE after
+    /// prctl(PR_SET_DUMPABLE, 0); copied by fork, reset by exec (fs/coredump.swift).
+    var dumpable: Int32 = 1
+    /// Where exec put the auxiliary vector on the stack, and its length in
+    /// words (AT_NULL pair included), for a core dump's NT_AUXV note. Linux
+    /// copies it into mm->saved_auxv; reading it back from the stack keeps
+    /// the mm small, and programs do not write over it.
+    var auxvStart: UInt64 = 0
+    var auxvWords = 0
     /// Resident user frames mapped (each mapping counted once per mm).
     var rss = 0
     /// The most `rss` has been, brought up to date before pages are unmapped.

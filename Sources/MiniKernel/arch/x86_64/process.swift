@@ -174,6 +174,19 @@ func task_pt_regs(_ t: Task) -> UnsafeMutablePointer<PtRegs> {
         .unsafelyUnwrapped.assumingMemoryBound(to: PtRegs.self)
 }
 
+/// xfpregs_get(): the task's FXSAVE image (512 bytes) to `dst` — the live
+/// registers for the running task, else what its last switch away saved.
+/// For a core dump's NT_PRFPREG note.
+func xfpregs_get(_ t: Task, _ dst: UnsafeMutableRawPointer) {
+    if t === current { fxsave(t.stackBase + FPU_AREA_OFFSET) }
+    dst.copyMemory(from: UnsafeRawPointer(bitPattern: UInt(t.stackBase + FPU_AREA_OFFSET)).unsafelyUnwrapped, byteCount: 512)
+}
+
+/// The task's FS base: the MSR for the running task, else the saved value.
+func task_fsbase(_ t: Task) -> UInt64 {
+    t === current ? rdmsr(UInt32(MSR_FS_BASE)) : t.thread.fsbase
+}
+
 /// start_thread(): after execve, return to user mode at `ip` with stack `sp`
 /// and every other register zero.
 func start_thread(_ regs: UnsafeMutablePointer<PtRegs>, ip: UInt64, sp: UInt64) {

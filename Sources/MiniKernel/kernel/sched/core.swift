@@ -309,6 +309,22 @@ func scheduler_tick(userMode: Bool) {
     if sched_seeded && seed_chance(8) { t.needResched = true }
 }
 
+/// wait_task_inactive(): until `t`, which has put itself to sleep, is off
+/// its CPU. Its switch away (which saved its FPU registers and FS base)
+/// happens under its run queue's lock, with `curr` already moved on: once we
+/// hold that lock and `curr` is not `t`, the switch is complete.
+func wait_task_inactive(_ t: Task) {
+    while true {
+        let flags = local_irq_save()
+        let rq = task_rq_lock(t)
+        let onCpu = rq.curr === t
+        rq.lock.unlock()
+        local_irq_restore(flags)
+        if !onCpu { return }
+        schedule()                                       // a yield: let it get there
+    }
+}
+
 /// sched_yield(2): to the back of the queue.
 func sys_sched_yield(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     current.timeSliceTicks = 0

@@ -39,7 +39,9 @@ struct TaskFlags: OptionSet {
     let rawValue: UInt32
     static let idle = TaskFlags(rawValue: 0x0000_0002)         // PF_IDLE
     static let exiting = TaskFlags(rawValue: 0x0000_0004)      // PF_EXITING: do_exit() has begun
+    static let postCoredump = TaskFlags(rawValue: 0x0000_0020) // PF_POSTCOREDUMP: past the point a core dump waits for
     static let forkNoExec = TaskFlags(rawValue: 0x0000_0040)   // PF_FORKNOEXEC: forked, not yet exec'd
+    static let dumpCore = TaskFlags(rawValue: 0x0000_0200)     // PF_DUMPCORE: this task dumped core
     static let signaled = TaskFlags(rawValue: 0x0000_0400)     // PF_SIGNALED: killed by a signal
     static let kthread = TaskFlags(rawValue: 0x0020_0000)      // PF_KTHREAD
 }
@@ -136,6 +138,9 @@ final class Task {
     /// The user's robust_list_head (set_robust_list), 0 when none: the
     /// locks this thread holds, released for it when it dies (kernel/futex.swift).
     var robustList: UInt64 = 0
+    /// task->sysvsem.undo_list: the SEM_UNDO adjustments, shared with the
+    /// tasks cloned with CLONE_SYSVSEM (ipc/sem.swift); nil until first used.
+    var sysvsem: SemUndoList? = nil
     /// The link of a DeadList (kernel/exit.swift); Linux reuses ptrace_entry.
     var deadNext: Task? = nil
 

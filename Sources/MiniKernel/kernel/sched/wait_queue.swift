@@ -98,6 +98,22 @@ func complete(_ c: Completion) {
     c.wait.lock.unlockIrqRestore(flags)
 }
 
+/// wait_for_completion(): uninterruptible; nothing but complete() ends it.
+func wait_for_completion(_ c: Completion) {
+    let me = current
+    var flags = c.wait.lock.lockIrqSave()
+    c.wait.add(me)
+    while !c.done {
+        set_current_state(.uninterruptible)
+        c.wait.lock.unlockIrqRestore(flags)
+        schedule()
+        flags = c.wait.lock.lockIrqSave()
+    }
+    c.wait.remove(me)
+    set_current_state(.running)
+    c.wait.lock.unlockIrqRestore(flags)
+}
+
 /// wait_for_completion_killable(): only a fatal signal cuts the wait short.
 func wait_for_completion_killable(_ c: Completion) -> WaitResult {
     let me = current

@@ -140,10 +140,13 @@ private func find_alive_thread_in(_ sig: SignalStruct) -> Task? {
 }
 
 /// hrtimer_cancel(&sig->real_timer): the group is dead.
-func real_timer_cancel(_ sig: SignalStruct) {
-    itimerLock.withLock {
+@discardableResult
+func real_timer_cancel(_ sig: SignalStruct) -> Bool {
+    itimerLock.withLock { () -> Bool in
+        let armed = sig.realTimerExpires != 0
         real_timer_cancel_locked(sig)
         sig.itRealIncr = 0
+        return armed
     }
 }
 

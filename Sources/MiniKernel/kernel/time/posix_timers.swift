@@ -244,10 +244,13 @@ private func posix_timer_free(_ timr: KItimer) {
 
 /// exit_itimers(): every POSIX timer of the group goes, at exec and when the
 /// group dies. A signal one of them had sent is dropped when dequeued.
-func exit_itimers(_ sig: SignalStruct) {
-    guard sig.posixTimers != nil else { return }
-    itimerLock.withLock {
-        while let t = sig.posixTimers { posix_timer_free(t) }
+@discardableResult
+func exit_itimers(_ sig: SignalStruct) -> Int {
+    guard sig.posixTimers != nil else { return 0 }
+    return itimerLock.withLock { () -> Int in
+        var n = 0
+        while let t = sig.posixTimers { posix_timer_free(t); n += 1 }
+        return n
     }
 }
 

@@ -56,6 +56,31 @@ func trace_do_exit_step(_ t: Task, _ step: StaticString) {
     printk_always("\(tracePrefix(t)) do_exit: \(step) state=\(hex: t.state.rawValue, width: 4) exit_state=\(exitStateName(t.exitState)) flags=\(hex: t.flags.rawValue, width: 8)\(t.flags.contains(.exiting) ? " PF_EXITING" : "")")
 }
 
+/// exit_itimers() and the real timer's cancel: shown only when the dying
+/// group had a timer armed or created.
+func trace_exit_itimers(_ t: Task, realArmed: Bool, posixTimers: Int) {
+    guard traceExit, realArmed || posixTimers > 0 else { return }
+    printk_always("\(tracePrefix(t)) do_exit: exit_itimers real_timer=\(realArmed ? 1 : 0) posix_timers=\(posixTimers)")
+}
+
+/// exit_robust_list(): shown only when the thread died holding robust locks.
+func trace_exit_robust_list(_ t: Task, released: Int) {
+    guard traceExit, released > 0 else { return }
+    printk_always("\(tracePrefix(t)) do_exit: exit_robust_list released=\(released)")
+}
+
+/// vfs_coredump(): a core file was written, and how long it is.
+func trace_coredump(_ t: Task, bytes: Int) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) vfs_coredump: core bytes=\(bytes)")
+}
+
+/// exit_sem(): shown only when the task's exit gave back SEM_UNDO adjustments.
+func trace_exit_sem(_ t: Task, arrays: Int) {
+    guard traceExit, arrays > 0 else { return }
+    printk_always("\(tracePrefix(t)) do_exit: exit_sem undone_arrays=\(arrays)")
+}
+
 /// exit_files(): how many files the task's put_files_struct() closed (0 when the table is still shared).
 func trace_exit_files(_ t: Task, closed: Int) {
     guard traceExit else { return }
