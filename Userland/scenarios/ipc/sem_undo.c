@@ -212,9 +212,14 @@ static void threads(unsigned long flags, const char *what)
     long pid = must_fork();
     if (pid == 0) {
         struct thread t;
-        if (thread_create_flags(&t, flags, take_one, NULL) < 0)
+        long tid = thread_create_flags(&t, flags, take_one, NULL);
+        if (tid < 0)
             fail("thread_create");
         thread_join(&t);
+        /* The join returns at clear_child_tid's wake (exit_mm), before exit_sem() runs:
+         * wait until the thread is gone altogether (released, after exit_notify). */
+        while (sys_tgkill(sys_getpid(), tid, 0) == 0)
+            sleep_ms(1);
         say("%s: after the thread's exit %ld\n", what, val(0));
         sys_exit(0);
     }
