@@ -29,13 +29,6 @@ let PRSTATUS_SIZE = 336, PRPSINFO_SIZE = 136, FXSAVE_SIZE = 512, SIGINFO_SIZE = 
 /// ELF_PRARGSZ: pr_psargs keeps this many bytes of the command line, NUL included.
 let ELF_PRARGSZ = 80
 
-/// A buffer the headers and notes are put together in, little-endian.
-private struct CoreBuf {
-    let base: UnsafeMutableRawPointer
-    func put<T: FixedWidthInteger>(_ off: Int, _ v: T) {
-        base.storeBytes(of: v.littleEndian, toByteOffset: off, as: T.self)
-    }
-}
 
 /// The areas to dump, with their dumped sizes (dump_vma_snapshot()), taken
 /// once under mmap_lock.
@@ -82,7 +75,7 @@ private func writenote(_ cprm: inout CoredumpParams, _ type: UInt32, _ desc: Uns
 }
 
 /// fill_prstatus() with the general registers (genregs_get()): struct elf_prstatus.
-private func fill_prstatus(_ b: CoreBuf, _ p: Task, _ signr: Int32) {
+private func fill_prstatus(_ b: LEWriter, _ p: Task, _ signr: Int32) {
     b.base.initializeMemory(as: UInt8.self, repeating: 0, count: PRSTATUS_SIZE)
     b.put(0, signr)                                      // pr_info.si_signo
     b.put(12, Int16(signr))                              // pr_cursig
@@ -112,14 +105,14 @@ private func fill_prstatus(_ b: CoreBuf, _ p: Task, _ signr: Int32) {
     b.put(328, Int32(1))                                 // pr_fpvalid: NT_PRFPREG follows
 }
 
-private func put_timeval(_ b: CoreBuf, _ off: Int, _ ns: UInt64) {
+private func put_timeval(_ b: LEWriter, _ off: Int, _ ns: UInt64) {
     let tv = ns_to_kernel_old_timeval(ns)
     b.put(off, tv.0)
     b.put(off + 8, tv.1)
 }
 
 /// fill_psinfo(): struct elf_prpsinfo for the group leader.
-private func fill_psinfo(_ b: CoreBuf, _ p: Task, _ mm: MMStruct) {
+private func fill_psinfo(_ b: LEWriter, _ p: Task, _ mm: MMStruct) {
     b.base.initializeMemory(as: UInt8.self, repeating: 0, count: PRPSINFO_SIZE)
     // The command line: its first ELF_PRARGSZ - 1 bytes, NULs made spaces.
     let len = Int(min(mm.argEnd &- mm.argStart, UInt64(ELF_PRARGSZ - 1)))
@@ -164,7 +157,7 @@ func elf_core_dump(_ cprm: inout CoredumpParams, _ coreState: CoreState) -> Bool
     defer { kfree(UnsafeMutableRawPointer(meta)) }
     guard let scratch = kmalloc(FXSAVE_SIZE, align: 16) else { return false }
     defer { kfree(scratch) }
-    let buf = CoreBuf(base: scratch)
+    let buf = LEWriter(base: scratch)
 
     // The threads: the dumper, then the parked ones.
     var threads = 0

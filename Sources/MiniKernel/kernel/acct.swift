@@ -159,8 +159,8 @@ func acct_process(_ tsk: Task) -> Bool {
 func do_acct_process(_ f: File, _ tsk: Task) {
     var ac = InlineArray<64, UInt8>(repeating: 0)
     withUnsafeMutableBytes(of: &ac) { raw in
-        let b = raw.baseAddress.unsafelyUnwrapped
-        func put<T: FixedWidthInteger>(_ off: Int, _ v: T) { b.storeBytes(of: v.littleEndian, toByteOffset: off, as: T.self) }
+        let w = LEWriter(base: raw.baseAddress.unsafelyUnwrapped)
+        func put<T: FixedWidthInteger>(_ off: Int, _ v: T) { w.put(off, v) }
         let elapsed = (ktime_get_ns() &- tsk.groupLeader.startTime) / (1_000_000_000 / AHZ)
         let btime = max(current_time().sec - Int64(elapsed / AHZ), 0)
         let p = siglock.withLock { tsk.signal.pacct }

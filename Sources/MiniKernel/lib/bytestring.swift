@@ -94,3 +94,12 @@ struct ByteString: Equatable {
         return h
     }
 }
+
+/// A record laid out byte by byte in little-endian order, as on-disk and
+/// on-wire formats want (a core file's headers and notes, an acct(2) record).
+struct LEWriter {
+    let base: UnsafeMutableRawPointer
+    func put<T: FixedWidthInteger>(_ off: Int, _ v: T) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: off, as: T.self)
+    }
+}

@@ -268,9 +268,7 @@ static void ownership(char *self)
         tcreate(CLOCK_MONOTONIC, NULL, &e);
         struct itimerspec far = its(100000000000L, 0);
         tset(e, 0, &far, NULL);
-        char *args[] = { self, "after-exec", NULL };
-        char *env[] = { NULL };
-        sys_execve(self, args, env);
+        reexec_self(self, NULL);
         sys_exit(99);
     }
     say("exec'd child: status %d\n", WEXITSTATUS(wait_for(pid)));

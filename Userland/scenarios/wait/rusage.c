@@ -179,9 +179,7 @@ static void across_exec(char *self)
     long pid = must_fork();
     if (pid == 0) {
         touch_memory();
-        char *args[] = { self, "after-exec", NULL };
-        char *env[] = { NULL };
-        sys_execve(self, args, env);
+        reexec_self(self, NULL);
         sys_exit(99);
     }
     say("exec'd child: status %d\n", WEXITSTATUS(wait_for(pid)));

@@ -177,12 +177,26 @@ func posix_cpu_timers_fire(_ tsk: Task) {
     guard sig.nrCPUTimers != 0 else { return }
     siglock.withLock {
         itimerLock.withLock {
+            // The clocks this tick can move: the ticked thread's, and its
+            // group's, summed over the threads once however many timers use it.
+            let threadNow = tsk.utime + tsk.stime
+            var groupNow: UInt64? = nil
             var p = sig.posixTimers
             while let t = p {
                 p = t.next
                 guard t.isCPUClock, t.status == .armed, t.notify != SIGEV_NONE else { continue }
-                if t.clock == CLOCK_THREAD_CPUTIME_ID && t.tid != tsk.pid { continue }
-                if timer_clock_now(t) >= t.expires { posix_timer_queue_signal(t) }
+                let now: UInt64
+                if t.clock == CLOCK_THREAD_CPUTIME_ID {
+                    if t.tid != tsk.pid { continue }
+                    now = threadNow
+                } else if let g = groupNow {
+                    now = g
+                } else {
+                    let g = thread_group_cputime(sig)
+                    now = g.utime + g.stime
+                    groupNow = now
+                }
+                if now >= t.expires { posix_timer_queue_signal(t) }
             }
         }
     }
