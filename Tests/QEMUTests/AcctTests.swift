@@ -26,9 +26,12 @@ struct AcctTests {
 
         let native = work.appendingPathComponent("native")
         try FileManager.default.createDirectory(at: native, withIntermediateDirectories: true)
+        // Alone: the `exit/acct` scenario's own native run would switch accounting away.
         let n = try await HostJobs.run {
-            try await Subprocess.run(Repo.runAsInit, arguments: [program.path, "keep"], environment: ["HOME": "/", "TERM": "linux"],
-                                     currentDirectory: native, mergeStderr: true, timeout: 60)
+            try await HostJobs.alone("acct") {
+                try await Subprocess.run(Repo.runAsInit, arguments: [program.path, "keep"], environment: ["HOME": "/", "TERM": "linux"],
+                                         currentDirectory: native, mergeStderr: true, timeout: 60)
+            }
         }
         try #require(n.status == 0 && !n.signaled, "natively: \(n.ending)\n\(String(decoding: n.stdout, as: UTF8.self))")
 
@@ -46,6 +49,18 @@ struct AcctTests {
         let nativeRecords = try await Self.records(native.appendingPathComponent("pacct"))
         #expect(nativeRecords.count == 5, "Linux's file has the scenario's five children: \(nativeRecords)")
         #expect(mkRecords == nativeRecords, "dump-acct: MiniKernel \(mkRecords), Linux \(nativeRecords)\n\(boot)")
+    }
+
+    /// Natively the accounting file is the machine's (its pid namespace's): two runs of the
+    /// scenario at once, as the differential test and the test above once were, took each
+    /// other's records. `HostJobs.alone` keeps them apart; this failed without it.
+    @Test("two native runs at once each find their five records")
+    func nativeRunsApart() async throws {
+        async let first = runNative("acct")
+        async let second = runNative("acct")
+        for run in try await [first, second] {
+            #expect(run.output.contains("records of our children: 5\n"), "\(run.output)")
+        }
     }
 
     /// dump-acct's columns (comm|version|utime|stime|etime|uid|gid|mem|io|pid|ppid|flags|exitcode|tty|btime):

@@ -135,14 +135,16 @@ func runNative(_ name: String, args: [String] = [], timeout: Double = 120) async
 
     // Through run_as_init: natively too, the program starts with fds 0-2 only and default signals.
     let r = try await HostJobs.run {
-        try await Subprocess.run(
-            Repo.runAsInit,
-            arguments: [binary.path] + args,
-            environment: ["HOME": "/", "TERM": "linux"],
-            currentDirectory: cwd,
-            mergeStderr: true,
-            timeout: timeout
-        )
+        try await HostJobs.alone(name) {
+            try await Subprocess.run(
+                Repo.runAsInit,
+                arguments: [binary.path] + args,
+                environment: ["HOME": "/", "TERM": "linux"],
+                currentDirectory: cwd,
+                mergeStderr: true,
+                timeout: timeout
+            )
+        }
     }
     if r.timedOut {
         throw HarnessError("runNative(\(name)): timed out after \(timeout) s; output:\n" + Console.text(r.stdout))

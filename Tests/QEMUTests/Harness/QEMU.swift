@@ -196,6 +196,29 @@ enum HostJobs {
     }
 
     private static let slots = AsyncSemaphore(2 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Native programs that change what the whole machine shares, with the reason. Two of
+    /// them at once — two tests of this suite, or two suites on one machine — would see
+    /// each other's changes, so each runs under a host-wide lock of its own.
+    static let machineWide: [String: String] = [
+        // acct(2) sets the one accounting file of the pid namespace: a second run's
+        // acct(file) takes the first's records, and its acct(NULL) stops them.
+        "acct": "process accounting",
+    ]
+
+    /// `job` (a native run of `program`), alone on the machine if `program` changes
+    /// machine-wide state: an flock on /tmp/minikernel-native-PROGRAM.lock, polled so
+    /// that no thread blocks, and released when the descriptor closes.
+    static func alone<R: Sendable>(_ program: String, _ job: () async throws -> R) async throws -> R {
+        guard machineWide[program] != nil else { return try await job() }
+        let fd = open("/tmp/minikernel-native-\(program).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw HarnessError("cannot open the lock for native \(program): errno \(errno)") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return try await job()
+    }
 }
 
 /// What `QEMUMonitor` answered at a boot's deadline: written by the supervising thread
