@@ -81,10 +81,16 @@ SHELL := /bin/bash
 $(BUILD)/demo.cpio: $(BUILD)/userland/demo_init $(BUILD)/host/gen_init_cpio
 	$(BUILD)/host/gen_init_cpio $@ /init=$(BUILD)/userland/demo_init
 
+# PROG="dash -c 'exit 3'": instead, one of this machine's programs as init, packed with its
+# loader and libraries by tools/mkinitramfs (scripts/run_prog.py; EXTRA, TRACE=1, SMP=N).
 run: all $(BUILD)/demo.cpio
+ifeq ($(PROG),)
 	timeout 60 $(QEMU) $(QEMU_FLAGS) -smp 2 -kernel $(KERNEL) -initrd $(BUILD)/demo.cpio \
 	  -append "console=ttyS0 init=/init trace=exit" ; \
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
+else
+	QEMU=$(QEMU) python3 scripts/run_prog.py
+endif
 
 # LOAD=N: N busy processes beside the suite (README, "Testing on a busy host").
 # Every boot and host program has its own deadline; TEST_TIMEOUT (seconds) bounds

@@ -77,46 +77,86 @@ private func next_random() -> UInt64 {
     return atRandomState
 }
 
-/// load_elf_binary(): validate `file` (the whole executable), build a new mm
-/// with its segments, brk, and a stack holding argv, envp, execfn and the
-/// auxv. Returns 0 with `image` filled in, or -errno with `image` untouched:
-/// -ENOEXEC (not an x86-64 ELF executable we can run), -EINVAL (bad segment
-/// sizes), -EIO (segments beyond the end of the file), -ENOENT (a dynamic
-/// executable: its interpreter does not exist here), -E2BIG, -ENOMEM.
-func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
-                     into image: inout ElfImage, backing: Dentry? = nil) -> Int {
-    // The header, as load_elf_binary() checks it.
+/// One ELF file as load_elf_binary() first reads it: the header checked,
+/// the program headers found (load_elf_phdrs()), and what the PT_LOAD,
+/// PT_INTERP and PT_GNU_STACK entries say.
+private struct ElfFile {
+    var image = ByteString.empty
+    var type: UInt16 = 0, entry: UInt64 = 0, ph0 = 0, phnum = 0
+    /// The PT_LOAD extent, page-rounded, and the largest power-of-two p_align.
+    var lo = UInt64.max, hi: UInt64 = 0, maxAlign = PAGE_SIZE, nLoad = 0
+    var execStack = false
+    var interpOffset = 0, interpSize = 0                    // PT_INTERP, if any
+
+    func phdr(_ i: Int) -> Phdr { Phdr(image, ph0 + i * ELF64_PHDR_SIZE) }
+}
+
+/// The header and program-header checks: 0, or `bad` (-ENOEXEC for the
+/// program, -ELIBBAD for its interpreter), or -EIO for a table past the end.
+private func elf_read_phdrs(_ file: ByteString, bad: Errno, into f: inout ElfFile) -> Int {
     guard file.count >= ELF64_EHDR_SIZE,
           file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,   // ELFMAG
           file[4] == 2,                                    // ELFCLASS64
-          file[5] == 1 else { return Errno.ENOEXEC.negated } // ELFDATA2LSB
-    let type = rd16(file, 16)
-    guard type == ET_EXEC || type == ET_DYN, rd16(file, 18) == EM_X86_64 else { return Errno.ENOEXEC.negated }
-    let entry = rd64(file, 24), phoff = rd64(file, 32)
-    let phentsize = Int(rd16(file, 54)), phnum = Int(rd16(file, 56))
+          file[5] == 1 else { return bad.negated }         // ELFDATA2LSB
+    f.image = file
+    f.type = rd16(file, 16)
+    f.entry = rd64(file, 24)
+    let phoff = rd64(file, 32), phentsize = Int(rd16(file, 54))
+    f.phnum = Int(rd16(file, 56))
+    guard rd16(file, 18) == EM_X86_64 else { return bad.negated }     // elf_check_arch()
     // load_elf_phdrs(): the table must be sane and at most one page.
-    guard phentsize == ELF64_PHDR_SIZE, phnum >= 1, phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return Errno.ENOEXEC.negated }
-    guard phoff <= UInt64(file.count), UInt64(phnum * ELF64_PHDR_SIZE) <= UInt64(file.count) - phoff else { return Errno.EIO.negated }
-    let ph0 = Int(phoff)
-
-    // First pass: interpreter, stack executability, extent, alignment.
-    var execStack = false
-    var lo = UInt64.max, hi: UInt64 = 0, maxAlign = PAGE_SIZE
-    var nLoad = 0
-    for i in 0..<phnum {
-        let ph = Phdr(file, ph0 + i * ELF64_PHDR_SIZE)
-        if ph.type == PT_INTERP { return Errno.ENOENT.negated }
-        if ph.type == PT_GNU_STACK { execStack = ph.flags & PF_X != 0 }
+    guard phentsize == ELF64_PHDR_SIZE, f.phnum >= 1, f.phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return bad.negated }
+    guard phoff <= UInt64(file.count), UInt64(f.phnum * ELF64_PHDR_SIZE) <= UInt64(file.count) - phoff else {
+        return (bad == .ENOEXEC ? Errno.EIO : bad).negated
+    }
+    f.ph0 = Int(phoff)
+    for i in 0..<f.phnum {
+        let ph = f.phdr(i)
+        if ph.type == PT_INTERP && f.interpSize == 0 {
+            f.interpOffset = Int(clamping: ph.offset); f.interpSize = Int(clamping: ph.filesz)
+        }
+        if ph.type == PT_GNU_STACK { f.execStack = ph.flags & PF_X != 0 }
         guard ph.type == PT_LOAD else { continue }
         if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return Errno.EINVAL.negated }
         if ph.filesz > 0 && (ph.offset > UInt64(file.count) || ph.filesz > UInt64(file.count) - ph.offset) { return Errno.EIO.negated }
         if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return Errno.EINVAL.negated }
-        lo = min(lo, page_align_down(ph.vaddr))
-        hi = max(hi, page_align_up(ph.vaddr + ph.memsz))
-        if ph.align > maxAlign && ph.align & (ph.align - 1) == 0 { maxAlign = ph.align }
-        nLoad += 1
+        f.lo = min(f.lo, page_align_down(ph.vaddr))
+        f.hi = max(f.hi, page_align_up(ph.vaddr + ph.memsz))
+        if ph.align > f.maxAlign && ph.align & (ph.align - 1) == 0 { f.maxAlign = ph.align }
+        f.nLoad += 1
     }
-    if nLoad == 0 { return Errno.ENOEXEC.negated }
+    return 0
+}
+
+/// The PT_INTERP path, as load_elf_binary() reads it: between 2 and
+/// PATH_MAX bytes, NUL-terminated (-ENOEXEC otherwise), inside the file (-EIO).
+private func elf_interp_path(_ f: ElfFile, _ path: inout ByteString) -> Int {
+    if f.interpSize > PATH_MAX || f.interpSize < 2 { return Errno.ENOEXEC.negated }
+    guard f.interpOffset <= f.image.count, f.interpSize <= f.image.count - f.interpOffset, let base = f.image.base else {
+        return Errno.EIO.negated
+    }
+    if f.image[f.interpOffset + f.interpSize - 1] != 0 { return Errno.ENOEXEC.negated }
+    path = ByteString(cString: base + f.interpOffset, limit: f.interpSize)
+    return 0
+}
+
+/// load_elf_binary(): validate `file` (the whole executable), build a new mm
+/// with its segments, its interpreter's (PT_INTERP: the dynamic loader, found
+/// by path), brk, and a stack holding argv, envp, execfn and the auxv.
+/// Returns 0 with `image` filled in, or -errno. With `image.mm` still nil the
+/// exec fails and the caller goes on: -ENOEXEC (not an x86-64 ELF executable),
+/// -EINVAL (bad segment sizes), -EIO (beyond the end of the file), the
+/// interpreter's lookup error (-ENOENT, -EACCES, ...), -ELIBBAD (the
+/// interpreter is not an x86-64 ELF file), -E2BIG, -ENOMEM. With `image.mm`
+/// set, the failure came where Linux is past begin_new_exec() — mapping the
+/// interpreter — and the caller must finish the exec and die of SIGSEGV.
+func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
+                     into image: inout ElfImage, backing: Dentry? = nil) -> Int {
+    var elf = ElfFile()
+    let bad = elf_read_phdrs(file, bad: .ENOEXEC, into: &elf)
+    if bad < 0 { return bad }
+    guard elf.type == ET_EXEC || elf.type == ET_DYN else { return Errno.ENOEXEC.negated }
+    if elf.nLoad == 0 { return Errno.ENOEXEC.negated }
 
     // Linux 5.18+ (do_execveat_common): an empty argv becomes { "" }, so
     // that argv[0] always exists. Done here too in case the caller did not.
@@ -131,74 +171,122 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
     let stringBytes = argv.bytes + envp.bytes + execfn.count + 1
     if stringBytes + (argv.count + envp.count + 2) * 8 > ARG_SPACE_LIMIT { return Errno.E2BIG.negated }
 
-    guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
-    let r = elf_map_segments(mm, file, ph0, phnum, type: type, lo: lo, hi: hi, maxAlign: maxAlign, execStack: execStack,
-                             backing: backing)
-    if r.err != 0 {
-        mmput(mm)
-        return r.err
+    // The interpreter is opened and its headers checked before anything is
+    // built: up to here a failure leaves the caller's image as it was.
+    var interp: Dentry? = nil
+    defer { if let interp { fs_lock.withLock { dput_locked(interp) } } }
+    var interpElf = ElfFile()
+    var interpLate = 0
+    var interpData = ExecImage()
+    defer { interpData.release() }
+    if elf.interpSize != 0 {
+        var path = ByteString.empty
+        let e = elf_interp_path(elf, &path)
+        if e < 0 { return e }
+        var err = 0
+        guard let d = open_exec(path, &err) else { return err }
+        interp = d
+        let g = interpData.read(d)
+        if g < 0 { return g }
+        if interpData.data.count < ELF64_EHDR_SIZE { return Errno.EIO.negated }    // elf_read() came up short
+        // Not ELF, not x86-64, no sane program headers: -ELIBBAD. Bad
+        // segments are found only when they are mapped, past the point of no return.
+        interpLate = elf_read_phdrs(interpData.data, bad: .ELIBBAD, into: &interpElf)
+        if interpLate == Errno.ELIBBAD.negated { return interpLate }
     }
-    let sp = create_elf_tables(mm, file, ph0, phnum, bias: r.bias, entry: entry &+ r.bias,
-                               argv: argv, envp: envp, execfn: execfn)
+
+    guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
+    var m = elf_map_program(mm, elf, hasInterp: interp != nil, backing: backing)
+    if m.err != 0 {
+        mmput(mm)
+        return m.err
+    }
+    var entry = elf.entry &+ m.bias, interpBase: UInt64 = 0
+    if let interp {
+        // load_elf_interp(): Linux is past the point of no return here.
+        let r = interpLate < 0 ? (bias: UInt64(0), err: interpLate) : load_elf_interp(mm, interpElf, backing: interp)
+        if r.err != 0 {
+            image = ElfImage(mm: mm, entry: 0, sp: 0)
+            return r.err
+        }
+        interpBase = r.bias
+        entry = interpElf.entry &+ r.bias
+    }
+    m.err = elf_map_stack(mm, execStack: elf.execStack)
+    let sp = m.err < 0 ? 0 : create_elf_tables(mm, file, elf.ph0, elf.phnum, bias: m.bias, interpBase: interpBase,
+                                               entry: elf.entry &+ m.bias, argv: argv, envp: envp, execfn: execfn)
     guard sp != 0 else {
         mmput(mm)
         return Errno.ENOMEM.negated
     }
-    image = ElfImage(mm: mm, entry: entry &+ r.bias, sp: sp)
+    image = ElfImage(mm: mm, entry: entry, sp: sp)
     return 0
 }
 
-/// Maps and fills the PT_LOAD segments, sets the code/data/brk fields and
-/// makes the stack area. Returns the load bias, or err = -errno.
-private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, type: UInt16,
-                              lo: UInt64, hi: UInt64, maxAlign: UInt64, execStack: Bool,
-                              backing: Dentry?) -> (bias: UInt64, err: Int) {
+/// Maps one PT_LOAD segment at `bias`: an area the size of the segment,
+/// whose pages show the file's bytes (from `backing` on first touch, or
+/// copied now for an image that is only in memory) and zeros past them.
+private func elf_map(_ mm: MMStruct, _ image: ByteString, _ ph: Phdr, bias: UInt64, extra: VMFlags, backing: Dentry?) -> Int {
+    let vaddr = ph.vaddr &+ bias
+    let mapStart = page_align_down(vaddr), mapEnd = page_align_up(vaddr + ph.memsz)
+    let m = __do_mmap(mm, mapStart, mapEnd - mapStart, ph.prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, extra: extra)
+    if m < 0 { return m }
+    // The file bytes each page shows: from the page-aligned offset up to
+    // the end of the file data (the bss part of the last page is zeroed,
+    // padzero) or, without bss, to the end of that page in the file.
+    let fileStart = page_align_down(ph.offset)
+    let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
+                                       : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
+    guard ph.filesz > 0 else { return 0 }
+    // From the filesystem, pages come in on first touch (mm/filemap.swift);
+    // an image in memory only (the self-tests) is copied now.
+    if let backing, let vma = find_vma(mm, mapStart), vma.start == mapStart, vma.end == mapEnd {
+        vma_set_file(mm, vma, backing, pgoff: fileStart, fileEnd: fileEnd)
+        return 0
+    }
+    var va = mapStart
+    while va < mapEnd {
+        let fo = fileStart + (va - mapStart)
+        if fo < fileEnd {
+            guard let frame = __get_page_for_write(mm, va), let src = image.base else { return Errno.ENOMEM.negated }
+            let n = Int(min(PAGE_SIZE, fileEnd - fo))
+            frame.pointer.copyMemory(from: UnsafeRawPointer(src + Int(fo)), byteCount: n)
+            if n < Int(PAGE_SIZE) {
+                (frame.pointer + n).initializeMemory(as: UInt8.self, repeating: 0, count: Int(PAGE_SIZE) - n)
+            }
+        }
+        va += PAGE_SIZE
+    }
+    return 0
+}
+
+/// The program's segments: where they go (load_bias), their areas, and the
+/// code/data/brk fields. Returns the load bias, or err = -errno.
+private func elf_map_program(_ mm: MMStruct, _ elf: ElfFile, hasInterp: Bool,
+                             backing: Dentry?) -> (bias: UInt64, err: Int) {
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
     var bias: UInt64 = 0
-    if type == ET_DYN {
-        // A static PIE (no interpreter) goes where mmap would put the whole
-        // image, unless it asks for more than page alignment (Linux 6.x).
-        if maxAlign > PAGE_SIZE {
-            bias = (ELF_ET_DYN_BASE & ~(maxAlign - 1)) &- lo
+    if elf.type == ET_DYN {
+        // A PIE with an interpreter goes at ELF_ET_DYN_BASE, away from the
+        // loader; a static PIE (it is its own loader) where mmap would put
+        // the whole image, unless it asks for more than page alignment
+        // (Linux 6.10+).
+        if hasInterp || elf.maxAlign > PAGE_SIZE {
+            bias = (ELF_ET_DYN_BASE & ~(elf.maxAlign - 1)) &- elf.lo
         } else {
-            let at = get_unmapped_area(mm, 0, hi - lo, 0)
+            let at = get_unmapped_area(mm, 0, elf.hi - elf.lo, 0)
             if at < 0 { return (0, at) }
-            bias = UInt64(at) &- lo
+            bias = UInt64(at) &- elf.lo
         }
     }
     var startCode = UInt64.max, endCode: UInt64 = 0, startData: UInt64 = 0, endData: UInt64 = 0, elfBrk: UInt64 = 0
-    for i in 0..<phnum {
-        let ph = Phdr(image, ph0 + i * ELF64_PHDR_SIZE)
+    for i in 0..<elf.phnum {
+        let ph = elf.phdr(i)
         guard ph.type == PT_LOAD, ph.memsz > 0 else { continue }
+        let e = elf_map(mm, elf.image, ph, bias: bias, extra: .exe, backing: backing)
+        if e < 0 { return (0, e) }
         let vaddr = ph.vaddr &+ bias
-        let mapStart = page_align_down(vaddr), mapEnd = page_align_up(vaddr + ph.memsz)
-        let m = __do_mmap(mm, mapStart, mapEnd - mapStart, ph.prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, extra: .exe)
-        if m < 0 { return (0, m) }
-        // The file bytes each page shows: from the page-aligned offset up to
-        // the end of the file data (the bss part of the last page is zeroed,
-        // padzero) or, without bss, to the end of that page in the file.
-        let fileStart = page_align_down(ph.offset)
-        let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
-                                           : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
-        // From the filesystem, pages come in on first touch (mm/filemap.swift);
-        // an image in memory only (the self-tests) is copied now.
-        if let backing, ph.filesz > 0, let vma = find_vma(mm, mapStart), vma.start == mapStart, vma.end == mapEnd {
-            vma_set_file(mm, vma, backing, pgoff: fileStart, fileEnd: fileEnd)
-        }
-        var va = mapStart
-        while va < mapEnd && !(backing != nil && ph.filesz > 0 && find_vma(mm, mapStart)?.file != nil) {
-            let fo = fileStart + (va - mapStart)
-            if ph.filesz > 0 && fo < fileEnd {
-                guard let frame = __get_page_for_write(mm, va), let src = image.base else { return (0, Errno.ENOMEM.negated) }
-                let n = Int(min(PAGE_SIZE, fileEnd - fo))
-                frame.pointer.copyMemory(from: UnsafeRawPointer(src + Int(fo)), byteCount: n)
-                if n < Int(PAGE_SIZE) {
-                    (frame.pointer + n).initializeMemory(as: UInt8.self, repeating: 0, count: Int(PAGE_SIZE) - n)
-                }
-            }
-            va += PAGE_SIZE
-        }
         if ph.flags & PF_X != 0 && vaddr < startCode { startCode = vaddr }
         if startData < vaddr { startData = vaddr }
         let fend = vaddr + ph.filesz
@@ -213,18 +301,48 @@ private func elf_map_segments(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _
     // A static PIE sits in the mmap area, where a growing heap would soon
     // collide with the next mapping: Linux (6.x, CONFIG_COMPAT_BRK off, as
     // distributions build it) moves its brk to the unused ELF_ET_DYN_BASE.
-    if type == ET_DYN { elfBrk = ELF_ET_DYN_BASE }
+    if elf.type == ET_DYN && !hasInterp { elfBrk = ELF_ET_DYN_BASE }
     mm.startBrk = page_align_up(elfBrk)
     mm.brk = mm.startBrk
+    return (bias, 0)
+}
 
-    // The stack starts as one page under STACK_TOP (bprm_mm_init); the
-    // strings grow it as they are written, setup_arg_pages leaves 128 KiB
-    // below them, and faults below grow it on, up to RLIMIT_STACK.
+/// load_elf_interp(): the dynamic loader's segments. An ET_DYN loader goes
+/// where mmap would put its whole extent (the top-down mmap area, so under
+/// `setarch -R` it sits just below mmap_base), an ET_EXEC one at its own
+/// addresses. Returns its load bias (AT_BASE), or err = -errno; Linux is
+/// past the point of no return here, so any failure ends in SIGSEGV.
+private func load_elf_interp(_ mm: MMStruct, _ elf: ElfFile, backing: Dentry) -> (bias: UInt64, err: Int) {
+    // Linux answers a loader of another type with ~0UL, which reads as -EPERM.
+    guard elf.type == ET_EXEC || elf.type == ET_DYN else { return (0, Errno.EPERM.negated) }
+    guard elf.nLoad > 0 else { return (0, Errno.EINVAL.negated) }    // total_mapping_size() == 0
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
+    var bias: UInt64 = 0
+    if elf.type == ET_DYN {
+        let at = get_unmapped_area(mm, 0, elf.hi - elf.lo, 0)
+        if at < 0 { return (0, at) }
+        bias = UInt64(at) &- elf.lo
+    }
+    for i in 0..<elf.phnum {
+        let ph = elf.phdr(i)
+        guard ph.type == PT_LOAD, ph.memsz > 0 else { continue }
+        let e = elf_map(mm, elf.image, ph, bias: bias, extra: [], backing: backing)
+        if e < 0 { return (0, e) }
+    }
+    return (bias, 0)
+}
+
+/// The stack starts as one page under STACK_TOP (bprm_mm_init); the strings
+/// grow it as they are written, setup_arg_pages leaves 128 KiB below them,
+/// and faults below grow it on, up to RLIMIT_STACK.
+private func elf_map_stack(_ mm: MMStruct, execStack: Bool) -> Int {
+    mm.mmapLock.lock()
+    defer { mm.mmapLock.unlock() }
     let prot = RW | (execStack ? PROT_EXEC : 0)
     let s = __do_mmap(mm, STACK_TOP - PAGE_SIZE, PAGE_SIZE, prot,
                       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, extra: .stack)
-    if s < 0 { return (0, s) }
-    return (bias, 0)
+    return s < 0 ? s : 0
 }
 
 /// stack_expand in setup_arg_pages(): room left below the strings at exec.
@@ -251,7 +369,7 @@ private func put_stack(_ mm: MMStruct, _ va: UInt64, _ src: UnsafeRawPointer?, _
 /// The strings (setup_arg_pages's layout) and create_elf_tables(): returns
 /// the initial RSP, or 0 when memory ran out.
 private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, bias: UInt64,
-                               entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> UInt64 {
+                               interpBase: UInt64, entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> UInt64 {
     // bprm->p starts one pointer below the top; execfn, then envp, then
     // argv strings are pushed below it, each list keeping its order.
     var p = STACK_TOP - 8
@@ -301,7 +419,7 @@ private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, 
     aux(AT_PHDR, phdrAddr)
     aux(AT_PHENT, UInt64(ELF64_PHDR_SIZE))
     aux(AT_PHNUM, UInt64(phnum))
-    aux(AT_BASE, 0)
+    aux(AT_BASE, interpBase)
     aux(AT_FLAGS, 0)
     aux(AT_ENTRY, entry)
     aux(AT_UID, 0); aux(AT_EUID, 0); aux(AT_GID, 0); aux(AT_EGID, 0)

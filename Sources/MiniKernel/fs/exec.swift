@@ -74,27 +74,49 @@ func kernel_execve(_ path: ByteString, argv: ArgBuffer, envp: ArgBuffer, regs: U
     return bprm_execve(file, path, argv: argv, envp: envp, regs: regs)
 }
 
+/// The whole bytes of an executable while it is loaded, with writers kept
+/// out (deny_write_access()) until release().
+struct ExecImage {
+    private(set) var data = ByteString.empty
+    private var inode: Inode? = nil
+    private var owned = false
+
+    /// deny_write_access() and a read of the whole file: 0, or -ENOMEM.
+    mutating func read(_ file: Dentry) -> Int {
+        let i = file.inode
+        fs_lock.withLock { i.writeDenied += 1 }
+        inode = i
+        var copied = false
+        guard let d = fs_lock.withLock({ ramfs_contiguous_locked(i, &copied) }) else { return Errno.ENOMEM.negated }
+        data = d
+        owned = copied
+        return 0
+    }
+
+    mutating func release() {
+        if owned { kfree(data.base.map { UnsafeMutableRawPointer(mutating: $0) }) }
+        if let i = inode { fs_lock.withLock { i.writeDenied -= 1 } }
+        data = ByteString.empty
+        inode = nil
+        owned = false
+    }
+}
+
 /// bprm_execve(): build the new image; past success there is no way back.
 func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgBuffer,
                  regs: UnsafeMutablePointer<PtRegs>, depth: Int = 0) -> Int {
-    // deny_write_access(): nobody writes the image while it is read.
-    let inode = file.inode
-    fs_lock.withLock { inode.writeDenied += 1 }
-    var owned = false
-    guard let data = fs_lock.withLock({ ramfs_contiguous_locked(inode, &owned) }) else {
-        fs_lock.withLock { inode.writeDenied -= 1 }
-        return Errno.ENOMEM.negated
-    }
-    defer { if owned { kfree(data.base.map { UnsafeMutableRawPointer(mutating: $0) }) } }
+    var exe = ExecImage()
+    defer { exe.release() }
+    let g = exe.read(file)
+    if g < 0 { return g }
+    let data = exe.data
     if data.count >= 2 && data[0] == 35 && data[1] == 33 {         // "#!"
-        let r = load_script(data, path, argv: argv, envp: envp, regs: regs, depth: depth)
-        fs_lock.withLock { inode.writeDenied -= 1 }
-        return r
+        return load_script(data, path, argv: argv, envp: envp, regs: regs, depth: depth)
     }
     var image = ElfImage()
     let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image, backing: file)
-    fs_lock.withLock { inode.writeDenied -= 1 }
-    if r < 0 { return r }
+    exe.release()
+    if r < 0 && image.mm == nil { return r }
     guard let newMM = image.mm else { return Errno.ENOMEM.negated }
 
     // The point of no return (begin_new_exec()). First the other threads go:
@@ -131,6 +153,13 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     unshare_sighand(me)
     flush_signal_handlers(me)
     if let files = me.files { do_close_on_exec(files) }
+    if r < 0 {
+        // load_elf_binary() failed where Linux is past begin_new_exec():
+        // there is no old image to go back to (bprm_execve()'s
+        // force_fatal_sig(SIGSEGV)).
+        force_fatal_sig(SIGSEGV)
+        return r
+    }
     start_thread(regs, ip: image.entry, sp: image.sp)
     trace_sched_process_exec(me)
     return 0

@@ -311,6 +311,22 @@ func force_sig_fault(_ sig: Int32, code: Int32 = SEGV_MAPERR, address: UInt64) {
     siglock.unlockIrqRestore(flags)
 }
 
+/// force_fatal_sig(): `sig` with its default action whatever the handler or
+/// mask, from the kernel (SI_KERNEL) — an exec that failed past its point
+/// of no return.
+func force_fatal_sig(_ sig: Int32) {
+    let t = current
+    let flags = siglock.lockIrqSave()
+    t.sighand.action[Int(sig - 1)].handler = SIG_DFL
+    t.blocked.remove(sig)
+    t.signal.flags.remove(.unkillable)
+    var info = KSigInfo()
+    info.signo = sig
+    info.code = SI_KERNEL
+    send_signal_locked(sig, info, to: t, group: false, force: true)
+    siglock.unlockIrqRestore(flags)
+}
+
 /// The hook the page-fault handler calls for a bad user access.
 func force_sig_fault_segv(_ address: UInt64) { force_sig_fault(SIGSEGV, address: address) }
 

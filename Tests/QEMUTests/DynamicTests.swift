@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// Debian's dynamically linked programs, unmodified: each is packed by `tools/mkinitramfs`
+/// with its loader (PT_INTERP) and libraries, booted as init (`rdinit=PATH -- ARGS`), and
+/// its output and exit status compared with the same program run natively on this machine
+/// (`run_as_init`, init's environment, an empty temporary directory). glibc's loader maps
+/// every library from the RAM filesystem with mmap, so this is exec, file mappings and
+/// mprotect the way every Debian program uses them. `leakcheck` is on.
+@Suite("Dynamic programs: Debian's own binaries")
+struct DynamicTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var argv: [String]
+        var smp: Int
+        var testDescription: String { "\(argv.joined(separator: " ")), -smp \(smp)" }
+    }
+
+    /// No argument holds a double quote: the kernel command line cannot carry one.
+    static let programs: [[String]] = [
+        ["/usr/bin/dash", "-c", "echo dash runs; x=$((6 * 7)); echo $x; exit 3"],
+        ["/usr/bin/dash", "-c", "true; false; echo status $?; (exit 5); echo sub $?"],
+        ["/usr/bin/true"],
+        ["/usr/bin/false"],
+        ["/usr/bin/env"],
+        ["/usr/bin/seq", "3", "2", "11"],
+        ["/usr/bin/sleep", "0.1"],
+    ]
+    static let cases = programs.flatMap { p in [1, 4].map { Case(argv: p, smp: $0) } }
+
+    /// An initramfs holding `program` and everything its loader opens.
+    static func initramfs(_ program: String) async throws -> URL {
+        try await Build.ensure()
+        let out = try TempDir.make("dynamic").appendingPathComponent("prog.cpio")
+        let r = try await HostJobs.run {
+            try await Subprocess.run(Repo.root.appendingPathComponent("tools/mkinitramfs"),
+                                     arguments: ["-o", out.path, program], mergeStderr: true, timeout: 60)
+        }
+        guard r.status == 0, !r.signaled, !r.timedOut else {
+            throw HarnessError("mkinitramfs \(r.ending):\n" + String(decoding: r.stdout, as: UTF8.self))
+        }
+        return out
+    }
+
+    @Test("same output and exit status as on Linux", arguments: cases)
+    func program(_ c: Case) async throws {
+        guard FileManager.default.isExecutableFile(atPath: c.argv[0]) else {
+            Issue.record("no \(c.argv[0]) on this machine")
+            return
+        }
+        let cwd = try TempDir.make("native-dynamic")
+        defer { TempDir.remove(cwd) }
+        let native = try await HostJobs.run {
+            try await Subprocess.run(Repo.runAsInit, arguments: c.argv, environment: ["HOME": "/", "TERM": "linux"],
+                                     currentDirectory: cwd, mergeStderr: true, timeout: 60)
+        }
+        let nativeStatus: Int32 = native.signaled ? native.status : native.status << 8
+
+        let cpio = try await Self.initramfs(c.argv[0])
+        defer { TempDir.remove(cpio.deletingLastPathComponent()) }
+        let args = c.argv.dropFirst().map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+        let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck rdinit=\(c.argv[0])"
+                                           + (args.isEmpty ? "" : " -- \(args)"),
+                                       smp: c.smp, timeout: 120)
+        if let diff = TextDiff.unified(Console.text(native.stdout), UserOutput.extract(boot.console)) {
+            Issue.record(Comment(rawValue: "output differs from Linux's; \(diff)\n\(boot)"))
+        }
+        let status = UserOutput.initExitStatus(boot.console)
+        expect(boot, status == nativeStatus, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), natively \(String(nativeStatus, radix: 16))")
+        if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
+            let leaks = check.counters.filter { $0.before != $0.after }
+            expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "))
+        } else {
+            Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"))
+        }
+    }
+}
