@@ -5,8 +5,9 @@ PROG is split as a shell would split it. Its first word (a name looked up in $PA
 path) is packed by tools/mkinitramfs with its loader and libraries, at the path it has
 here; the other words become init's arguments on the kernel command line (after "--",
 each one with a space in double quotes, as Linux's command-line parser reads them).
-EXTRA="prog ..." packs more programs (what a shell script will run); TRACE=1 adds
-trace=exit; SMP=N sets the CPU count (default 2). The exit status of init is the
+EXTRA="prog ..." packs more programs (what a shell script will run), DIRS="dir ..." host
+directory trees (Python's standard library); TRACE=1 adds trace=exit; SMP=N sets the CPU
+count (default 2), MEM the guest's memory (default 256M). The exit status of init is the
 kernel's last line ("Attempted to kill init! exitcode=0x00000300" for 3).
 """
 import os
@@ -31,6 +32,8 @@ def main():
     build = os.path.join(ROOT, "build")
     cpio = os.path.join(build, "prog.cpio")
     extra = shlex.split(os.environ.get("EXTRA", ""))
+    for d in shlex.split(os.environ.get("DIRS", "")):
+        extra += ["--dir", d]
     subprocess.run([os.path.join(ROOT, "tools", "mkinitramfs"), "-o", cpio, prog] + extra, check=True)
     args = " ".join(f'"{w}"' if (" " in w or not w) else w for w in words[1:])
     append = f"console=ttyS0 init={os.path.abspath(prog)}"
@@ -39,7 +42,7 @@ def main():
     if args:
         append += " -- " + args
     qemu = os.environ.get("QEMU", "qemu-system-x86_64")
-    cmd = ["timeout", "60", qemu, "-accel", "tcg", "-m", "256M", "-display", "none", "-monitor", "none",
+    cmd = ["timeout", "60", qemu, "-accel", "tcg", "-m", os.environ.get("MEM", "256M"), "-display", "none", "-monitor", "none",
            "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-smp", os.environ.get("SMP", "2"),
            "-kernel", os.path.join(build, "minikernel"), "-initrd", cpio, "-append", append]

@@ -21,7 +21,7 @@ struct DynamicTests {
         ["/usr/bin/dash", "-c", "true; false; echo status $?; (exit 5); echo sub $?"],
         ["/usr/bin/true"],
         ["/usr/bin/false"],
-        ["/usr/bin/env"],
+        ["/usr/bin/printenv", "HOME", "TERM"],      // (env's order is the harness's dictionary's natively)
         ["/usr/bin/seq", "3", "2", "11"],
         ["/usr/bin/sleep", "0.1"],
     ]

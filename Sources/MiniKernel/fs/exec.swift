@@ -152,6 +152,7 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     me.flags.remove(.forkNoExec)
     unshare_sighand(me)
     flush_signal_handlers(me)
+    sas_ss_reset(me)                 // the new image has no alternate signal stack
     if let files = me.files { do_close_on_exec(files) }
     if r < 0 {
         // load_elf_binary() failed where Linux is past begin_new_exec():

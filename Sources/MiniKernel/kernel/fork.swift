@@ -128,6 +128,13 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     p.comm = parentTask.comm
     p.flags = parentTask.flags.intersection(.kthread).union(.forkNoExec)
     p.blocked = parentTask.blocked
+    // The alternate signal stack is inherited, except by a thread sharing
+    // the address space, whose stack it would also be (copy_process()).
+    if !f.contains(.vm) || f.contains(.vfork) {
+        p.sasSsSp = parentTask.sasSsSp
+        p.sasSsSize = parentTask.sasSsSize
+        p.sasSsFlags = parentTask.sasSsFlags
+    }
     p.cpusAllowed = parentTask.cpusAllowed
     p.cpu = parentTask.cpu
     p.pdeathSignal = 0

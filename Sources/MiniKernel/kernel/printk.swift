@@ -52,6 +52,8 @@ struct KLine: ExpressibleByStringInterpolation {
         mutating func appendInterpolation(comm c: InlineArray<16, UInt8>) {
             for i in 0..<16 { if c[i] == 0 { break }; buf.append(c[i]) }
         }
+        /// One byte as it is (a state letter).
+        mutating func appendInterpolation(char c: UInt8) { buf.append(c) }
         mutating func appendInterpolation(_ b: Bool) { buf.append(b ? "true" : "false") }
         mutating func appendInterpolation(_ s: ByteString) { buf.append(s) }
         mutating func appendInterpolation(_ s: LineBuffer) { s.forEachByte { buf.append($0) } }

@@ -614,6 +614,78 @@ func sys_rt_sigprocmask(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     return 0
 }
 
+// MARK: - sigaltstack
+
+let SS_ONSTACK: UInt32 = 1, SS_DISABLE: UInt32 = 2, SS_AUTODISARM: UInt32 = 1 << 31
+/// MINSIGSTKSZ: the smallest alternate stack sigaltstack() takes (x86: 2048 bytes).
+let MINSIGSTKSZ: UInt64 = 2048
+
+/// stack_t: ss_sp, ss_flags (an int, then padding), ss_size.
+struct StackT {
+    var sp: UInt64 = 0
+    var flags: UInt32 = 0
+    var pad: UInt32 = 0
+    var size: UInt64 = 0
+}
+
+/// on_sig_stack(): `sp` is on t's alternate stack (which grows down: its top
+/// is in, its base is not). With SS_AUTODISARM never: the stack was disarmed
+/// when the handler got it, so user code that set it again meant it.
+func on_sig_stack(_ t: Task, _ sp: UInt64) -> Bool {
+    if t.sasSsFlags & SS_AUTODISARM != 0 { return false }
+    return sp > t.sasSsSp && sp &- t.sasSsSp <= t.sasSsSize
+}
+
+/// sas_ss_flags(): SS_DISABLE without an alternate stack, else whether `sp` is on it.
+func sas_ss_flags(_ t: Task, _ sp: UInt64) -> UInt32 {
+    if t.sasSsSize == 0 { return SS_DISABLE }
+    return on_sig_stack(t, sp) ? SS_ONSTACK : 0
+}
+
+/// sas_ss_reset(): no alternate stack (exec, a new thread, SS_AUTODISARM at delivery).
+func sas_ss_reset(_ t: Task) {
+    t.sasSsSp = 0
+    t.sasSsSize = 0
+    t.sasSsFlags = SS_DISABLE
+}
+
+/// do_sigaltstack(): the current thread's alternate stack becomes `ss`
+/// (unless it is running on it now: -EPERM), after `old` has the previous
+/// one. `sp` is the user stack pointer that "on it" is judged by.
+func do_sigaltstack(_ ss: StackT?, old: UnsafeMutablePointer<StackT>?, sp: UInt64) -> Int {
+    let t = current
+    if let old {
+        old.pointee = StackT(sp: t.sasSsSp, flags: sas_ss_flags(t, sp) | (t.sasSsFlags & SS_AUTODISARM),
+                             size: t.sasSsSize)
+    }
+    guard let ss else { return 0 }
+    if on_sig_stack(t, sp) { return Errno.EPERM.negated }
+    let mode = ss.flags & ~SS_AUTODISARM
+    if mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0 { return Errno.EINVAL.negated }
+    if t.sasSsSp == ss.sp && t.sasSsSize == ss.size && t.sasSsFlags == ss.flags { return 0 }
+    if mode == SS_DISABLE {
+        t.sasSsSp = 0
+        t.sasSsSize = 0
+    } else {
+        if ss.size < MINSIGSTKSZ { return Errno.ENOMEM.negated }
+        t.sasSsSp = ss.sp
+        t.sasSsSize = ss.size
+    }
+    t.sasSsFlags = ss.flags
+    return 0
+}
+
+/// sigaltstack(uss, uoss).
+func sys_sigaltstack(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let uss = regs.pointee.rdi, uoss = regs.pointee.rsi
+    var new = StackT(), old = StackT()
+    if uss != 0 && !copy_from_user(&new, uss) { return Errno.EFAULT.negated }
+    let sp = regs.pointee.rsp
+    let err = withUnsafeMutablePointer(to: &old) { do_sigaltstack(uss != 0 ? new : nil, old: uoss != 0 ? $0 : nil, sp: sp) }
+    if err == 0 && uoss != 0 && !copy_to_user(uoss, from: old) { return Errno.EFAULT.negated }
+    return err
+}
+
 /// set_current_blocked(): a newly unblocked shared signal may be for
 /// another thread that can take it now; wake one.
 func set_current_blocked(_ mask: SigSet) {

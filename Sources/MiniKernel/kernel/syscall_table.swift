@@ -105,6 +105,7 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "rt_sigpending",   x86_64: 127, generic: 136, fn: sys_rt_sigpending),
     SyscallEntry(name: "rt_sigtimedwait",  x86_64: 128, generic: 137, fn: sys_rt_sigtimedwait),
     SyscallEntry(name: "rt_sigsuspend",    x86_64: 130, generic: 133, fn: sys_rt_sigsuspend),
+    SyscallEntry(name: "sigaltstack",      x86_64: 131, generic: 132, fn: sys_sigaltstack),
     SyscallEntry(name: "mknod",            x86_64: 133, generic: -1,  fn: sys_mknod),
     SyscallEntry(name: "statfs",           x86_64: 137, generic: 43,  fn: sys_statfs),
     SyscallEntry(name: "fstatfs",          x86_64: 138, generic: 44,  fn: sys_fstatfs),

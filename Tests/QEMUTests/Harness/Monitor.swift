@@ -3,7 +3,8 @@ import Foundation
 /// Where the vCPUs of a hung boot are. A quiet boot that never finishes has printed nothing
 /// (Linux with `quiet` prints nothing before init), so at the deadline, before the kill,
 /// `QEMU.boot` asks QEMU's human monitor (on a Unix socket) for `info registers -a` and
-/// names each RIP from the kernel's symbols.
+/// names each RIP from the kernel's symbols; then it injects an NMI, which MiniKernel
+/// answers on the console with every task's state and where each one sleeps.
 enum QEMUMonitor {
     /// The monitor's answer to `info registers -a` on the socket at `path`, or a line
     /// saying why there is none. Waits at most 5 s.
@@ -47,6 +48,10 @@ enum QEMUMonitor {
             if n <= 0 { break }
             answer += buffer[0..<n]
         }
+        // Then an NMI: MiniKernel answers it with every CPU's trace and every task's state
+        // and kernel stack (arch/x86_64/nmi.swift), printed in the seconds before the kill.
+        let nmi = Array("nmi\n".utf8)
+        _ = write(fd, nmi, nmi.count)
         // The monitor echoes with cursor-movement escapes; the register lines are plain.
         // (CR goes first: Swift reads CR LF as one Character, which is not "\n".)
         let text = String(decoding: answer, as: UTF8.self).replacingOccurrences(of: "\r", with: "")

@@ -22,12 +22,16 @@ struct BootResult: Sendable, CustomStringConvertible {
     /// The exit status decoded per docs/interfaces.md.
     var outcome: BootOutcome { BootOutcome(status: status, timedOut: timedOut) }
 
+    /// This boot's name among all boots, in the file its console is kept in.
+    var id = "\(getpid())-\(UUID().uuidString.prefix(8))"
+
     /// Keeps the whole console of a boot that a failure describes, in
     /// build/test-consoles/ (the failure message shows only its tail). One
-    /// file per console text, however often the failure describes it.
+    /// file per boot, however often the failure describes it (two boots
+    /// with the same console, an empty one, must not share a file).
     func saveConsole() -> String? {
         let dir = Repo.buildDir.appendingPathComponent("test-consoles")
-        let name = String(format: "console-%016llx.log", UInt64(bitPattern: Int64(console.hashValue)))
+        let name = "console-\(id).log"
         let file = dir.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: file.path) { return file.path }
         do {

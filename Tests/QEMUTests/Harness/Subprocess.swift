@@ -56,6 +56,8 @@ enum Subprocess {
     /// How long after the child's exit its pipes may stay open (a grandchild
     /// that left its group) before we stop reading.
     static let eofGrace: Double = 5
+    /// How long a child still runs after `atTimeout` before the kill.
+    static let atTimeoutGrace: Double = 3
 
     /// - Parameters:
     ///   - executable: absolute path of the program.
@@ -162,6 +164,7 @@ enum Subprocess {
             var waitStatus: Int32 = 0
             var exitedAt: Double? = nil
             var timedOut = false
+            var killAt: Double? = nil, killed = false
             var buffer = [UInt8](repeating: 0, count: 65536)
 
             while true {
@@ -175,11 +178,17 @@ enum Subprocess {
                 }
                 if exitedAt == nil, !timedOut, now() - start > timeout {
                     timedOut = true
+                    // atTimeout may have asked the child to speak (QEMU: an NMI makes the
+                    // kernel print every task): what it says in the next seconds is kept.
                     atTimeout?()
+                    killAt = now() + (atTimeout == nil ? 0 : atTimeoutGrace)
+                }
+                if exitedAt == nil, let k = killAt, now() >= k, !killed {
+                    killed = true
                     kill(-pid, SIGKILL)
                 }
                 if let t = exitedAt, readFDs.isEmpty || now() - t > eofGrace { break }
-                if exitedAt == nil, timedOut, now() - start > timeout + eofGrace {
+                if exitedAt == nil, killed, let k = killAt, now() - k > eofGrace {
                     break                        // SIGKILLed and still not gone (stuck in the host kernel)
                 }
 

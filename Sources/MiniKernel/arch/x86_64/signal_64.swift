@@ -122,9 +122,17 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     // Below the red zone, FPU image first, then the frame, aligned so that
     // the handler starts as if called (rsp + 8 is 16-byte aligned).
     var sp = r.rsp &- 128
+    // get_sigframe(): SA_ONSTACK moves to the alternate stack unless the
+    // thread is already on it; a frame that would run off the bottom of the
+    // alternate stack it is on fails (and the thread dies of SIGSEGV).
+    let nested = on_sig_stack(t, r.rsp)
+    if ksig.action.flags & SA_ONSTACK != 0 && sas_ss_flags(t, sp) == 0 {
+        sp = t.sasSsSp &+ t.sasSsSize
+    }
     let fpAddr = (sp &- UInt64(FPSTATE_SIZE)) & ~63
     sp = ((fpAddr &- UInt64(FRAME_SIZE)) & ~15) &- 8
     guard sp < TASK_SIZE, sp > 4096 else { return false }
+    if nested && !on_sig_stack(t, sp) { return false }
 
     // The FPU registers are still the user's: the kernel never touches them.
     var fxbuf = InlineArray<528, UInt8>(repeating: 0)
@@ -150,7 +158,10 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
     var head = InlineArray<6, UInt64>(repeating: 0)     // pretcode, uc_flags, uc_link, uc_stack
     head[0] = ksig.action.flags & SA_RESTORER != 0 ? ksig.action.restorer : 0
     head[1] = 0x2          // UC_FP_XSTATE is not claimed; UC_SIGCONTEXT_SS
-    head[4] = 2            // uc_stack.ss_flags = SS_DISABLE
+    // uc_stack: __save_altstack(), the stack as the interrupted code had it.
+    head[3] = t.sasSsSp
+    head[4] = UInt64(t.sasSsFlags)
+    head[5] = t.sasSsSize
     let mask = (t.savedSigmask ?? t.blocked).bits     // sigmask_to_save()
     guard copy_to_user(sp, from: head),
           copy_to_user(sp + UInt64(MCONTEXT_OFF), from: sc),
@@ -158,6 +169,7 @@ private func setup_rt_frame(_ ksig: KSignal, _ regs: UnsafeMutablePointer<PtRegs
           copy_to_user(sp + UInt64(INFO_OFF), from: siginfoBytes(ksig.info)) else {
         return false
     }
+    if t.sasSsFlags & SS_AUTODISARM != 0 { sas_ss_reset(t) }    // signal_delivered()
     regs.pointee.rdi = UInt64(ksig.sig)
     regs.pointee.rsi = sp + UInt64(INFO_OFF)
     regs.pointee.rdx = sp + UInt64(UC_OFF)
@@ -181,6 +193,15 @@ func sys_rt_sigreturn(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         return 0
     }
     set_current_blocked(SigSet(bits: mask))
+    // restore_altstack(): the stack as uc_stack says, errors but EFAULT
+    // ignored, judged from the handler's stack pointer (Linux restores the
+    // altstack before the registers).
+    var ss = StackT()
+    guard copy_from_user(&ss, frame + UInt64(UC_OFF + 16)) else {
+        force_sig_fault(SIGSEGV, address: frame)
+        return 0
+    }
+    _ = do_sigaltstack(ss, old: nil, sp: regs.pointee.rsp)
     var r = regs.pointee
     r.r8 = sc.r8; r.r9 = sc.r9; r.r10 = sc.r10; r.r11 = sc.r11
     r.r12 = sc.r12; r.r13 = sc.r13; r.r14 = sc.r14; r.r15 = sc.r15

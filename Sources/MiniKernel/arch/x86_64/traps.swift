@@ -73,6 +73,10 @@ public func do_IRQ_or_trap(_ regs: UnsafeMutablePointer<PtRegs>) {
         irq_exit(regs)
         return
     }
+    if vector == X86_TRAP_NMI {
+        do_nmi(regs)
+        return
+    }
     if vector == X86_TRAP_PF {
         do_page_fault(regs, errorCode: regs.pointee.orig_rax, address: read_cr2())
     } else if vector == X86_TRAP_DF {

@@ -356,3 +356,52 @@ private func context_switch(_ prev: Task, _ next: Task) -> Task {
     switch_mm_irqs_off(next.mm)
     return switch_to(prev, next)
 }
+
+// MARK: - show_state (sysrq-t)
+
+/// The state letter of `t`, as /proc/PID/stat and ps show it.
+func task_state_letter(_ t: Task) -> UInt8 {
+    switch t.exitState {
+    case .zombie: return 90                                   // Z
+    case .dead: return 88                                     // X
+    case .none: break
+    }
+    if t.state.contains(.traced) { return 116 }               // t
+    if t.state.contains(.stopped) { return 84 }               // T
+    if t.state.contains(.uninterruptible) { return 68 }       // D
+    if t.state.contains(.interruptible) { return 83 }         // S
+    return 82                                                 // R
+}
+
+/// The CPU `t` is running on, or nil.
+private func task_running_on(_ t: Task) -> Int? {
+    for cpu in 0..<nr_cpu_ids where cpu_online(cpu) && cpu_rq(cpu).curr === t { return cpu }
+    return nil
+}
+
+/// sched_show_task(): one line for `t`, then — if it is off every CPU and
+/// still has its kernel stack — where it sleeps: __switch_to_asm left its six
+/// callee-saved registers at its saved stack pointer, the frame pointer fifth
+/// and the return address into the scheduler above them.
+func sched_show_task(_ t: Task) {
+    let cpu = task_running_on(t)
+    let line: KLine = "task:\(comm: t.comm) state:\(char: task_state_letter(t)) pid:\(t.pid) tgid:\(t.tgid) ppid:\(t.realParent.pid) flags:\(hex: t.flags.rawValue, width: 8) on_rq:\(t.onRq ? 1 : 0)"
+    if let cpu {
+        printk_unlocked("\(line.buf) running on cpu \(cpu)")
+    } else {
+        printk_unlocked(line)
+    }
+    guard cpu == nil, t.exitState == .none, t.stackBase != 0 else { return }
+    let sp = peek64(t.stackBase)
+    guard sp > t.stackBase, sp + 56 <= t.stackBase + THREAD_SIZE else { return }
+    show_trace(rip: peek64(sp + 48), rbp: peek64(sp + 40))
+}
+
+/// show_state(): every task (sysrq-t), read without tasklist_lock — this is
+/// called from an NMI, and a hung machine does not change under it.
+func show_state() {
+    printk_unlocked("Show State:")
+    for p in ProcessWalk(next: init_task_list_head) {
+        for t in for_each_thread(p.signal) { sched_show_task(t) }
+    }
+}

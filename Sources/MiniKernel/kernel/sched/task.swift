@@ -104,6 +104,11 @@ final class Task {
     var savedSigmask: SigSet? = nil
     /// JOBCTL_STOP_PENDING: this thread still has to take part in a group stop.
     var jobctlStopPending = false
+    /// sigaltstack(): the alternate signal stack (sas_ss_sp, sas_ss_size; size 0
+    /// when there is none) and the flags it was set with (SS_DISABLE when none).
+    var sasSsSp: UInt64 = 0
+    var sasSsSize: UInt64 = 0
+    var sasSsFlags: UInt32 = SS_DISABLE
     /// What nanosleep must finish if restarted (restart_block).
     var restartDeadline: UInt64 = 0
     var restartRemAddr: UInt64 = 0

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// CPython 3.11 as Debian ships it (`python3.11`, `libpython3.11-testsuite`), unmodified,
+/// as init: `tools/mkinitramfs` packs the interpreter, its libraries and the standard
+/// library (the test package reduced to what the tests below import). The proof is a test
+/// suite nobody here wrote: CPython's own regression tests of fork and wait, run by its own
+/// runner (`python3 -m test`), pass as they pass natively on this machine. Python is told
+/// not to write bytecode caches (`PYTHONDONTWRITEBYTECODE=1`, init's environment from the
+/// command line): the files it would leave behind are not leaks, and leakcheck must end
+/// with every counter where it began.
+@Suite("CPython's own tests")
+struct PythonTests {
+    static let python = "/usr/bin/python3.11"
+    static let stdlib = "/usr/lib/python3.11"
+    static let tests = ["test_wait3", "test_wait4", "test_fork1"]
+
+    /// True when the interpreter and its test suite are installed.
+    static func present() -> Bool {
+        if FileManager.default.isExecutableFile(atPath: python),
+           FileManager.default.fileExists(atPath: "\(stdlib)/test/libregrtest/main.py") { return true }
+        Issue.record("no \(python) or its tests: apt-get install python3.11 libpython3.11-testsuite (.ci/run does)")
+        return false
+    }
+
+    /// One initramfs for the suite: the interpreter, the standard library without its
+    /// 57 MB of tests, and the test modules named above with what they import.
+    static let initramfs = Task { () async throws -> URL in
+        let out = try TempDir.make("python").appendingPathComponent("python.cpio")
+        let t = "\(stdlib)/test"
+        var args = ["-o", out.path, python, "--dir", stdlib, "--exclude", t, "--dir", "\(t)/support", "--dir", "\(t)/libregrtest"]
+        for file in ["__init__", "__main__", "fork_wait"] + tests {
+            args += ["--add", "\(t)/\(file).py=\(t)/\(file).py"]
+        }
+        let r = try await HostJobs.run {
+            try await Subprocess.run(Repo.root.appendingPathComponent("tools/mkinitramfs"), arguments: args, mergeStderr: true, timeout: 120)
+        }
+        guard r.status == 0, !r.signaled, !r.timedOut else {
+            throw HarnessError("mkinitramfs \(r.ending):\n" + String(decoding: r.stdout, as: UTF8.self))
+        }
+        return out
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var smp: Int
+        var testDescription: String { "-smp \(smp)" }
+    }
+
+    @Test("python3 -m test test_wait3 test_wait4 test_fork1 passes as on Linux", arguments: [Case(smp: 1), Case(smp: 4)])
+    func forkAndWait(_ c: Case) async throws {
+        guard Self.present() else { return }
+        try await Build.ensure()
+        let cwd = try TempDir.make("native-python")
+        defer { TempDir.remove(cwd) }
+        let native = try await HostJobs.run {
+            try await Subprocess.run(Repo.runAsInit, arguments: [Self.python, "-m", "test"] + Self.tests,
+                                     environment: ["HOME": "/", "TERM": "linux", "PYTHONDONTWRITEBYTECODE": "1"],
+                                     currentDirectory: cwd, mergeStderr: true, timeout: 300)
+        }
+        let nativeOut = Console.text(native.stdout)
+        try #require(native.status == 0 && !native.signaled, "natively: \(native.ending)\n\(nativeOut)")
+
+        let cpio = try await Self.initramfs.value
+        let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet leakcheck PYTHONDONTWRITEBYTECODE=1 rdinit=\(Self.python) -- -m test "
+                                           + Self.tests.joined(separator: " "),
+                                       smp: c.smp, memory: "512M", timeout: 300)
+        let out = UserOutput.extract(boot.console)
+        // The runner's verdict, not its timings: every test OK, init's exit status 0.
+        let verdict = "All \(Self.tests.count) tests OK."
+        #expect(nativeOut.contains(verdict), "natively:\n\(nativeOut)")
+        expect(boot, out.contains(verdict), "MiniKernel:\n\(out)")
+        let status = UserOutput.initExitStatus(boot.console)
+        expect(boot, status == 0, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), natively 0")
+        if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
+            let leaks = check.counters.filter { $0.before != $0.after }
+            expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "))
+        } else {
+            Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"))
+        }
+    }
+}
