@@ -146,6 +146,8 @@ check-test-tools:
 	{ [ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; } || missing="$$missing busybox-static"; \
 	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	command -v dump-acct >/dev/null || [ -x /usr/sbin/dump-acct ] || missing="$$missing acct"; \
+	[ -x /usr/bin/python3.11 ] || missing="$$missing python3.11"; \
+	[ -f /usr/lib/python3.11/test/libregrtest/main.py ] || missing="$$missing libpython3.11-testsuite"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Missing tools for the tests:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y$$missing"; \

@@ -77,6 +77,18 @@ struct RaceTests {
         try await Self.check("leak_threads", args: [], smp: 4, seed: seed, native: try await Self.leakThreadsNative.value.output)
     }
 
+    /// A thread dies of SIGSEGV while its leader is inside clone: the new thread must
+    /// not join the group after the dump counted it (copy_process checks for the
+    /// dump's SIGKILL under siglock). A delay point sits in that window; with the
+    /// check made before siglock, seeds 2 and 3 hung with a thread parked for ever
+    /// (seen first under a loaded host, in leak_threads' SIGSEGV rounds).
+    @Test("a clone racing a core dump's count, under 8 seeds at -smp 4", arguments: Array(1...8))
+    func cloneRacingDump(seed: Int) async throws {
+        try await Self.check("dump_clone_race", args: [], smp: 4, seed: seed, native: try await Self.dumpCloneRaceNative.value.output)
+    }
+
+    static let dumpCloneRaceNative = Task { try await runNative("dump_clone_race") }
+
     static func check(_ program: String, args: [String], smp: Int, seed: Int, native: String) async throws {
         let run = try await bootProgram(program, args: args, smp: smp, append: "sched_seed=\(seed) leakcheck", timeout: 90)
         let repro = "reproduce: make && build/host/gen_init_cpio /tmp/r.cpio /init=build/userland/\(program) && "

@@ -205,14 +205,21 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     }
     p.parent = p.realParent
     // A fatal signal that arrived while we copied: give up, as Linux does.
+    // Checked under siglock, which a group exit and a core dump's
+    // zap_threads() hold while they mark the group and count its threads:
+    // a thread linked after them would be neither killed nor counted, and
+    // a dump waiting for its count could finish with a thread still on its
+    // way to park (that thread then sleeps for ever).
+    sched_seed_delay_point()        // a zap_threads() on another CPU meets this window often
+    let siglockFlags = siglock.lockIrqSave()
     if fatal_signal_pending(parentTask) {
+        siglock.unlockIrqRestore(siglockFlags)
         tasklistLock.unlockIrqRestore(flags)
         if pidfd >= 0 { _ = close_fd(UInt64(pidfd)) }
         put_pid(pid)
         abort_fork(p)
         error = .EINTR; return nil
     }
-    let siglockFlags = siglock.lockIrqSave()
     if f.contains(.thread) {
         // A thread joins its group; it is nobody's child.
         p.tgid = parentTask.tgid
