@@ -67,18 +67,7 @@ struct BusyboxTests {
         defer { TempDir.remove(cpio.deletingLastPathComponent()) }
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck rdinit=/bin/sh -- /\(c.script).sh",
                                        smp: c.smp, timeout: 120)
-        let output = UserOutput.extract(boot.console)
-        if let diff = TextDiff.unified(Console.text(native.stdout), output) {
-            Issue.record(Comment(rawValue: "output differs from busybox on Linux; \(diff)\n\(boot)"))
-        }
-        let status = UserOutput.initExitStatus(boot.console)
-        expect(boot, status == nativeStatus, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), natively \(String(nativeStatus, radix: 16))")
-        if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
-            let leaks = check.counters.filter { $0.before != $0.after }
-            expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "))
-        } else {
-            Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"))
-        }
+        expectSameAsLinux(boot, nativeOutput: Console.text(native.stdout), nativeStatus: nativeStatus)
     }
 
     /// Linux's next_arg(): double quotes make one word of `echo a; exit 3`, and init

@@ -61,16 +61,6 @@ struct DynamicTests {
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck rdinit=\(c.argv[0])"
                                            + (args.isEmpty ? "" : " -- \(args)"),
                                        smp: c.smp, timeout: 120)
-        if let diff = TextDiff.unified(Console.text(native.stdout), UserOutput.extract(boot.console)) {
-            Issue.record(Comment(rawValue: "output differs from Linux's; \(diff)\n\(boot)"))
-        }
-        let status = UserOutput.initExitStatus(boot.console)
-        expect(boot, status == nativeStatus, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), natively \(String(nativeStatus, radix: 16))")
-        if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
-            let leaks = check.counters.filter { $0.before != $0.after }
-            expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "))
-        } else {
-            Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"))
-        }
+        expectSameAsLinux(boot, nativeOutput: Console.text(native.stdout), nativeStatus: nativeStatus)
     }
 }

@@ -82,15 +82,17 @@ private func do_setxattr(_ regs: UnsafeMutablePointer<PtRegs>, _ target: XattrTa
     return p < 0 ? p : Errno.EOPNOTSUPP.negated
 }
 
-/// getxattr(), lgetxattr(), fgetxattr(): the name, the lookup, then no handler.
-private func do_getxattr(_ regs: UnsafeMutablePointer<PtRegs>, _ target: XattrTarget) -> Int {
+/// getxattr(), lgetxattr(), fgetxattr() and, writing, removexattr(),
+/// lremovexattr(), fremovexattr(): the name, the lookup, xattr_permission(),
+/// then no handler.
+private func do_xattr_name(_ regs: UnsafeMutablePointer<PtRegs>, _ target: XattrTarget, write: Bool) -> Int {
     var isUser = false
     let e = import_xattr_name(regs.arg1, &isUser)
     if e < 0 { return e }
     var mode: UInt32 = 0
     let l = xattr_lookup(target, regs.arg0, &mode)
     if l < 0 { return l }
-    let p = xattr_permission(mode, isUser: isUser, write: false)
+    let p = xattr_permission(mode, isUser: isUser, write: write)
     return p < 0 ? p : Errno.EOPNOTSUPP.negated
 }
 
@@ -101,27 +103,15 @@ private func do_listxattr(_ regs: UnsafeMutablePointer<PtRegs>, _ target: XattrT
     return l < 0 ? l : 0
 }
 
-/// removexattr(), lremovexattr(), fremovexattr(): as setting one.
-private func do_removexattr(_ regs: UnsafeMutablePointer<PtRegs>, _ target: XattrTarget) -> Int {
-    var isUser = false
-    let e = import_xattr_name(regs.arg1, &isUser)
-    if e < 0 { return e }
-    var mode: UInt32 = 0
-    let l = xattr_lookup(target, regs.arg0, &mode)
-    if l < 0 { return l }
-    let p = xattr_permission(mode, isUser: isUser, write: true)
-    return p < 0 ? p : Errno.EOPNOTSUPP.negated
-}
-
 func sys_setxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_setxattr(regs, .path(follow: true)) }
 func sys_lsetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_setxattr(regs, .path(follow: false)) }
 func sys_fsetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_setxattr(regs, .fd) }
-func sys_getxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_getxattr(regs, .path(follow: true)) }
-func sys_lgetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_getxattr(regs, .path(follow: false)) }
-func sys_fgetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_getxattr(regs, .fd) }
+func sys_getxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .path(follow: true), write: false) }
+func sys_lgetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .path(follow: false), write: false) }
+func sys_fgetxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .fd, write: false) }
 func sys_listxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_listxattr(regs, .path(follow: true)) }
 func sys_llistxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_listxattr(regs, .path(follow: false)) }
 func sys_flistxattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_listxattr(regs, .fd) }
-func sys_removexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_removexattr(regs, .path(follow: true)) }
-func sys_lremovexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_removexattr(regs, .path(follow: false)) }
-func sys_fremovexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_removexattr(regs, .fd) }
+func sys_removexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .path(follow: true), write: true) }
+func sys_lremovexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .path(follow: false), write: true) }
+func sys_fremovexattr(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_xattr_name(regs, .fd, write: true) }

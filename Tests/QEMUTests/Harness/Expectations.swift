@@ -29,3 +29,23 @@ func expectKernelLine(_ boot: BootResult, exactly text: String,
                       sourceLocation: SourceLocation = #_sourceLocation) {
     expect(boot, boot.kernelMessages.contains(text), "no kernel line is exactly \"\(text)\"", sourceLocation: sourceLocation)
 }
+
+/// The real-program check (busybox, glibc, dynamic programs, CPython): the guest's output
+/// is the native run's (`nativeOutput`, `nil` to skip), init ended with the native wait
+/// status, and `leakcheck`'s line shows every counter back where it began.
+func expectSameAsLinux(_ boot: BootResult, nativeOutput: String?, nativeStatus: Int32,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+    if let nativeOutput, let diff = TextDiff.unified(nativeOutput, UserOutput.extract(boot.console)) {
+        Issue.record(Comment(rawValue: "output differs from Linux's; \(diff)\n\(boot)"), sourceLocation: sourceLocation)
+    }
+    let status = UserOutput.initExitStatus(boot.console)
+    expect(boot, status == nativeStatus, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), "
+           + "natively \(String(nativeStatus, radix: 16))", sourceLocation: sourceLocation)
+    if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
+        let leaks = check.counters.filter { $0.before != $0.after }
+        expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "),
+               sourceLocation: sourceLocation)
+    } else {
+        Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"), sourceLocation: sourceLocation)
+    }
+}
