@@ -89,7 +89,7 @@ ifeq ($(PROG),)
 	  -append "console=ttyS0 init=/init trace=exit" ; \
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
 else
-	QEMU=$(QEMU) python3 scripts/run_prog.py
+	QEMU=$(QEMU) QEMU_FLAGS="$(QEMU_FLAGS)" python3 scripts/run_prog.py
 endif
 
 # LOAD=N: N busy processes beside the suite (README, "Testing on a busy host").

@@ -42,9 +42,9 @@ def main():
     if args:
         append += " -- " + args
     qemu = os.environ.get("QEMU", "qemu-system-x86_64")
-    cmd = ["timeout", "60", qemu, "-accel", "tcg", "-m", os.environ.get("MEM", "256M"), "-display", "none", "-monitor", "none",
-           "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-smp", os.environ.get("SMP", "2"),
+    # The Makefile's QEMU_FLAGS, then what this run changes (QEMU takes the last -m).
+    flags = shlex.split(os.environ.get("QEMU_FLAGS", "-accel tcg -display none -monitor none -serial stdio -no-reboot"))
+    cmd = ["timeout", "60", qemu] + flags + ["-m", os.environ.get("MEM", "256M"), "-smp", os.environ.get("SMP", "2"),
            "-kernel", os.path.join(build, "minikernel"), "-initrd", cpio, "-append", append]
     status = subprocess.run(cmd).returncode
     print(f"(QEMU exited with status {status}; see README: QEMU exit status)")

@@ -60,10 +60,13 @@ static void segv_handler(int sig)
     siglongjmp(back, sig);
 }
 
+static volatile int never = -1;       /* recurse() stops there: never, it overflows first */
+
 __attribute__((noinline)) static int recurse(volatile int n)
 {
     volatile char pad[1024];
     pad[0] = (char)n;
+    if (n == never) return 0;
     return recurse(n + 1) + pad[0];
 }
 
@@ -85,6 +88,7 @@ static void *thread_main(void *arg)
 int main(int argc, char **argv)
 {
     stack_t s, old;
+    (void)argv;
     if (argc > 1) {
         sigaltstack(NULL, &s);
         printf("after exec: flags %s, size %zu\n", s.ss_flags == SS_DISABLE ? "SS_DISABLE" : "other", s.ss_size);

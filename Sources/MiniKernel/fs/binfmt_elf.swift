@@ -196,12 +196,13 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
     }
 
     guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
-    var m = elf_map_program(mm, elf, hasInterp: interp != nil, backing: backing)
+    let m = elf_map_program(mm, elf, hasInterp: interp != nil, backing: backing)
     if m.err != 0 {
         mmput(mm)
         return m.err
     }
-    var entry = elf.entry &+ m.bias, interpBase: UInt64 = 0
+    let progEntry = elf.entry &+ m.bias              // AT_ENTRY
+    var entry = progEntry, interpBase: UInt64 = 0
     if let interp {
         // load_elf_interp(): Linux is past the point of no return here.
         let r = interpLate < 0 ? (bias: UInt64(0), err: interpLate) : load_elf_interp(mm, interpElf, backing: interp)
@@ -212,9 +213,9 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
         interpBase = r.bias
         entry = interpElf.entry &+ r.bias
     }
-    m.err = elf_map_stack(mm, execStack: elf.execStack)
-    let sp = m.err < 0 ? 0 : create_elf_tables(mm, file, elf.ph0, elf.phnum, bias: m.bias, interpBase: interpBase,
-                                               entry: elf.entry &+ m.bias, argv: argv, envp: envp, execfn: execfn)
+    let stackErr = elf_map_stack(mm, execStack: elf.execStack)
+    let sp = stackErr < 0 ? 0 : create_elf_tables(mm, file, elf.ph0, elf.phnum, bias: m.bias, interpBase: interpBase,
+                                                  entry: progEntry, argv: argv, envp: envp, execfn: execfn)
     guard sp != 0 else {
         mmput(mm)
         return Errno.ENOMEM.negated

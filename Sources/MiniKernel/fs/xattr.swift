@@ -15,7 +15,6 @@ import CShim
 private let XATTR_CREATE: UInt64 = 1, XATTR_REPLACE: UInt64 = 2
 private let XATTR_NAME_MAX = 255
 private let XATTR_SIZE_MAX: UInt64 = 65536
-private let ENODATA = 61
 
 /// The object a call names: a path followed or not, or an open file.
 private enum XattrTarget {
@@ -54,7 +53,7 @@ private func xattr_lookup(_ target: XattrTarget, _ arg: UInt64, _ mode: inout UI
 /// files and directories (reading: -ENODATA, writing: -EPERM).
 private func xattr_permission(_ mode: UInt32, isUser: Bool, write: Bool) -> Int {
     let kind = mode & S_IFMT
-    if isUser && kind != S_IFREG && kind != S_IFDIR { return write ? Errno.EPERM.negated : -ENODATA }
+    if isUser && kind != S_IFREG && kind != S_IFDIR { return write ? Errno.EPERM.negated : Errno.ENODATA.negated }
     return 0
 }
 

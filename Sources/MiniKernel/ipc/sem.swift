@@ -279,28 +279,12 @@ private func find_alloc_undo(_ sma: SemArray) -> SemUndo? {
 
 /// Off the array's list (list_id). sem_lock held.
 private func unlink_undo_id(_ un: SemUndo) {
-    let sma = un.sma
-    if sma.undos === un { sma.undos = un.idNext } else {
-        var p = sma.undos
-        while let cur = p {
-            if cur.idNext === un { cur.idNext = un.idNext; break }
-            p = cur.idNext
-        }
-    }
-    un.idNext = nil
+    slist_remove(&un.sma.undos, un, { $0.idNext }, { $0.idNext = $1 })
 }
 
 /// Off the process's list (list_proc). sem_lock held.
 private func unlink_undo_proc(_ un: SemUndo) {
-    let ulp = un.ulp
-    if ulp.head === un { ulp.head = un.procNext } else {
-        var p = ulp.head
-        while let cur = p {
-            if cur.procNext === un { cur.procNext = un.procNext; break }
-            p = cur.procNext
-        }
-    }
-    un.procNext = nil
+    slist_remove(&un.ulp.head, un, { $0.procNext }, { $0.procNext = $1 })
 }
 
 private func free_undo(_ un: SemUndo) {

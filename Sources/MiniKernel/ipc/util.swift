@@ -90,16 +90,26 @@ func ipc_addid<T: IpcObject>(_ ids: inout IpcIds<T>, _ new: T, limit: Int) -> Bo
     return true
 }
 
-/// ipc_rmid(): off the list; the id names nothing from now on.
-func ipc_rmid<T: IpcObject>(_ ids: inout IpcIds<T>, _ obj: T) {
-    if ids.head === obj { ids.head = obj.ipcNext } else {
-        var p = ids.head
+/// Takes `obj` off a singly linked list that starts at `head` and is chained
+/// through the link `next` reads and `setNext` writes (the ids' list, an
+/// array's and a process's undo lists). The lists are short: a program has a
+/// handful of IPC objects.
+func slist_remove<T: AnyObject>(_ head: inout T?, _ obj: T, _ next: (T) -> T?, _ setNext: (T, T?) -> Void) {
+    if head === obj {
+        head = next(obj)
+    } else {
+        var p = head
         while let cur = p {
-            if cur.ipcNext === obj { cur.ipcNext = obj.ipcNext; break }
-            p = cur.ipcNext
+            if next(cur) === obj { setNext(cur, next(obj)); break }
+            p = next(cur)
         }
     }
-    obj.ipcNext = nil
+    setNext(obj, nil)
+}
+
+/// ipc_rmid(): off the list; the id names nothing from now on.
+func ipc_rmid<T: IpcObject>(_ ids: inout IpcIds<T>, _ obj: T) {
+    slist_remove(&ids.head, obj, { $0.ipcNext }, { $0.ipcNext = $1 })
     obj.perm.deleted = true
     ids.inUse -= 1
 }

@@ -35,8 +35,9 @@ static int faulter(void *arg)
 static int sleeper(void *arg)
 {
     (void)arg;
-    static int word;
-    for (;;) futex_wait(&word, 0, 0);
+    static int word;                  /* never changes: it sleeps until the group dies */
+    while (word == 0) futex_wait(&word, 0, 0);
+    return 0;
 }
 
 int main(void)
