@@ -147,7 +147,7 @@ check-test-tools:
 	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$$missing libc6-dev"; \
 	command -v dump-acct >/dev/null || [ -x /usr/sbin/dump-acct ] || missing="$$missing acct"; \
 	[ -x /usr/bin/python3.11 ] || missing="$$missing python3.11"; \
-	[ -f /usr/lib/python3.11/test/libregrtest/main.py ] || missing="$$missing libpython3.11-testsuite"; \
+	[ -f /usr/lib/python3.11/test/test_wait3.py ] || missing="$$missing libpython3.11-testsuite"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Missing tools for the tests:$$missing"; \
 	  echo "On Debian: sudo apt-get install -y$$missing"; \
