@@ -43,7 +43,7 @@ let SETFL_MASK: UInt32 = O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT
 
 /// What a File is open on; selects its file_operations (f_op).
 enum FileKind: UInt8 {
-    case regular, directory, console, null, zero, random, pipe, path, pidfd
+    case regular, directory, console, null, zero, random, pipe, path, pidfd, proc
 }
 
 /// file_operations: what read/write/... mean for one kind of file. A nil
@@ -98,6 +98,7 @@ final class File {
         case .pipe: return pipefifo_fops
         case .path: return FileOperations()
         case .pidfd: return pidfs_file_operations
+        case .proc: return proc_file_operations
         }
     }
 }

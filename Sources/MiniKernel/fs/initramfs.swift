@@ -189,7 +189,7 @@ private func create_dev_nodes_locked(_ root: Dentry) {
        let proc = ramfs_mknod_locked(root, staticBytes("proc"), S_IFDIR | 0o555, &err),
        let slf = ramfs_mknod_locked(proc, staticBytes("self"), S_IFDIR | 0o555, &err),
        let exe = ramfs_mknod_locked(slf, staticBytes("exe"), S_IFLNK | 0o777, &err) {
-        exe.inode.isProcSelfExe = true
+        exe.inode.proc = ProcEntry(type: .exe)           // pid 0: whoever follows it
     }
     node("console", 0o600, 5, 1)
     node("null", 0o666, 1, 3)

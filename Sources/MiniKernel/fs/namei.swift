@@ -111,19 +111,26 @@ func path_walk_locked(_ start: Dentry, _ root: Dentry, _ path: ByteString, _ nd:
             if isLast { return cur }
             continue
         }
-        guard let found = d_lookup(cur, comp) else { nd.err = .ENOENT; return nil }
+        guard let found = lookup_one_locked(cur, comp, &nd.err) else { return nil }
         let child = follow_mount(found)
         if child.inode.isLink && (!isLast || follow || slash) {
             links += 1
             if links > MAXSYMLINKS { nd.err = .ELOOP; return nil }
-            if child.inode.isProcSelfExe {
-                // nd_jump_link(): straight to the program's own dentry.
-                guard let exe = current.mm?.exeFile else { nd.err = .ENOENT; return nil }
-                if isLast { return exe }
-                cur = exe
-                continue
+            var procText = InlineArray<24, UInt8>(repeating: 0)
+            var target = child.inode.bytes
+            if child.inode.proc != nil {
+                // A /proc link: a jump (nd_jump_link) or a short text ("self").
+                let link = withUnsafeMutableBytes(of: &procText) { proc_get_link_locked(child.inode, $0) }
+                switch link {
+                case .failed(let e): nd.err = e; return nil
+                case .jump(let d):
+                    if isLast { return d }
+                    cur = d
+                    continue
+                case .text(let n):
+                    target = withUnsafeBytes(of: &procText) { ByteString($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n) }
+                }
             }
-            let target = child.inode.bytes
             if target.isEmpty { nd.err = .ENOENT; return nil }
             let rest = p.slice(j, p.count)
             guard target.count + rest.count < PATH_MAX else { nd.err = .ENAMETOOLONG; return nil }
@@ -231,7 +238,7 @@ func do_mkdirat(_ dfd: UInt64, _ upath: UInt64, _ mode: UInt64) -> Int {
     with_parent(dfd, upath) { dir, last, _ in
         if last_is_special(last) { return Errno.EEXIST.negated }
         if dir.unhashed { return Errno.ENOENT.negated }
-        if d_lookup(dir, last) != nil { return Errno.EEXIST.negated }
+        if lookup_one_locked(dir, last) != nil { return Errno.EEXIST.negated }
         let m = UInt32(mode & 0o1777) & ~(current.fs?.umask ?? 0)
         var err = Errno.ENOSPC
         return ramfs_mknod_locked(dir, last, S_IFDIR | m, &err) != nil ? 0 : err.negated
@@ -258,7 +265,7 @@ func do_mknodat(_ dfd: UInt64, _ upath: UInt64, _ modeIn: UInt64, _ dev: UInt64)
     let (maj, min) = new_decode_dev(dev)
     return with_parent(dfd, upath) { dir, last, _ in
         if last_is_special(last) { return Errno.EEXIST.negated }
-        if d_lookup(dir, last) != nil { return Errno.EEXIST.negated }
+        if lookup_one_locked(dir, last) != nil { return Errno.EEXIST.negated }
         let m = (mode & ~S_IFMT & 0o7777) & ~(current.fs?.umask ?? 0)
         var err = Errno.ENOSPC
         return ramfs_mknod_locked(dir, last, (mode & S_IFMT) | m, rdev: MKDEV(maj, min), &err) != nil ? 0 : err.negated
@@ -274,7 +281,8 @@ func do_rmdir(_ dfd: UInt64, _ upath: UInt64) -> Int {
         if last.isEmpty { return Errno.EBUSY.negated }
         if isDot(last) { return Errno.EINVAL.negated }
         if isDotDot(last) { return Errno.ENOTEMPTY.negated }
-        guard let d = d_lookup(dir, last) else { return Errno.ENOENT.negated }
+        guard let d = lookup_one_locked(dir, last) else { return Errno.ENOENT.negated }
+        if dir.inode.proc != nil { return Errno.EPERM.negated }
         guard d.inode.isDir else { return Errno.ENOTDIR.negated }
         if d.mounted != nil { return Errno.EBUSY.negated }
         if d.childHead != nil { return Errno.ENOTEMPTY.negated }
@@ -291,7 +299,8 @@ func do_rmdir(_ dfd: UInt64, _ upath: UInt64) -> Int {
 func do_unlinkat(_ dfd: UInt64, _ upath: UInt64) -> Int {
     with_parent(dfd, upath) { dir, last, slash in
         if last_is_special(last) { return Errno.EISDIR.negated }
-        guard let d = d_lookup(dir, last) else { return Errno.ENOENT.negated }
+        guard let d = lookup_one_locked(dir, last) else { return Errno.ENOENT.negated }
+        if dir.inode.proc != nil { return Errno.EPERM.negated }
         if d.inode.isDir { return Errno.EISDIR.negated }
         if slash { return Errno.ENOTDIR.negated }
         d.inode.nlink -= 1
@@ -320,7 +329,7 @@ func do_symlinkat(_ utarget: UInt64, _ dfd: UInt64, _ upath: UInt64) -> Int {
     defer { target.release() }
     return with_parent(dfd, upath) { dir, last, _ in
         if last_is_special(last) { return Errno.EEXIST.negated }
-        if d_lookup(dir, last) != nil { return Errno.EEXIST.negated }
+        if lookup_one_locked(dir, last) != nil { return Errno.EEXIST.negated }
         var err = Errno.ENOSPC
         guard let d = ramfs_mknod_locked(dir, last, S_IFLNK | 0o777, &err) else { return err.negated }
         guard ramfs_reserve_locked(d.inode, target.count), let data = d.inode.data else {
@@ -345,7 +354,8 @@ func do_linkat(_ olddfd: UInt64, _ oldpath: UInt64, _ newdfd: UInt64, _ newpath:
     defer { fs_lock.withLock { dput_locked(old) } }
     return with_parent(newdfd, newpath) { dir, last, _ in
         if last_is_special(last) { return Errno.EEXIST.negated }
-        if d_lookup(dir, last) != nil { return Errno.EEXIST.negated }
+        if lookup_one_locked(dir, last) != nil { return Errno.EEXIST.negated }
+        if dir.inode.proc != nil { return Errno.ENOENT.negated }     // not found, as every new name in /proc
         if old.inode.sbDev != dir.inode.sbDev { return Errno.EXDEV.negated }
         if old.inode.isDir { return Errno.EPERM.negated }
         if old.inode.nlink == 0 { return Errno.ENOENT.negated }
@@ -374,10 +384,15 @@ func do_readlinkat(_ dfd: UInt64, _ upath: UInt64, _ buf: UInt64, _ bufsiz: UInt
     tmp.buf = mem
     defer { tmp.release() }
     let n = fs_lock.withLock { () -> Int in
+        if d.inode.proc != nil {
+            let r = proc_readlink_locked(d.inode, UnsafeMutableRawBufferPointer(start: mem, count: PATH_MAX))
+            return r < 0 ? r : min(r, Int(size))
+        }
         let k = min(d.inode.size, Int(size), PATH_MAX)
         if let data = d.inode.data { mem.copyMemory(from: UnsafeRawPointer(data), byteCount: k) }
         return k
     }
+    if n < 0 { return n }
     return copy_to_user(buf, UnsafeRawPointer(mem), n) ? n : Errno.EFAULT.negated
 }
 
@@ -426,11 +441,13 @@ func do_renameat2(_ olddfd: UInt64, _ oldpath: UInt64, _ newdfd: UInt64, _ newpa
     defer { fs_lock.withLock { dput_locked(od) } }
     return with_parent_kern(newdfd, newName.bytes) { nd, newLast, newSlash in
         if last_is_special(oldLast) || last_is_special(newLast) { return Errno.EBUSY.negated }
-        guard let src = d_lookup(od, oldLast), !od.unhashed else { return Errno.ENOENT.negated }
+        guard let src = lookup_one_locked(od, oldLast), !od.unhashed else { return Errno.ENOENT.negated }
         if od.inode.sbDev != nd.inode.sbDev { return Errno.EXDEV.negated }
         if src.mounted != nil { return Errno.EBUSY.negated }
         if (oldSlash || newSlash) && !src.inode.isDir { return Errno.ENOTDIR.negated }
-        let dst = d_lookup(nd, newLast)
+        let dst = lookup_one_locked(nd, newLast)
+        // Nothing in /proc is renamed: a new name there is not found, an old one not allowed.
+        if od.inode.proc != nil || nd.inode.proc != nil { return (dst == nil ? Errno.ENOENT : Errno.EPERM).negated }
         if let dst {
             if flags & RENAME_NOREPLACE != 0 { return Errno.EEXIST.negated }
             if dst.inode === src.inode { return 0 }

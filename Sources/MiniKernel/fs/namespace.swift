@@ -1,5 +1,6 @@
-// mount and umount2, for tmpfs. Linux: fs/namespace.c (path_mount, do_new_mount,
-// do_umount), mm/shmem.c (tmpfs), fs/namei.c (follow_mount, follow_dotdot).
+// mount and umount2, for tmpfs and proc. Linux: fs/namespace.c (path_mount,
+// do_new_mount, do_umount), mm/shmem.c (tmpfs), fs/namei.c (follow_mount,
+// follow_dotdot), fs/proc/root.c (the proc type).
 //
 // A mount hangs the root of a fresh RAM filesystem on a directory: the
 // directory's dentry points at the new root (`mounted`), the new root back
@@ -9,7 +10,8 @@
 // filesystem has its own device number: rename and link across mounts are
 // -EXDEV. umount2 refuses while anything inside is in use (an open file, a
 // working directory, a mount inside it: -EBUSY); otherwise the contents go
-// with it, as tmpfs's do. The type must be tmpfs or ramfs: any other
+// with it, as tmpfs's do. A proc mount is procfs (fs/proc/): its names are
+// made on demand, and it holds no data. The type must be tmpfs, ramfs or proc: any other
 // filesystem is unknown here (-ENODEV, as Linux answers for a type it lacks).
 //
 // Not supported (-EINVAL): MS_REMOUNT, MS_BIND, MS_MOVE, propagation flags,
@@ -55,19 +57,23 @@ func sys_mount(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let supported = MS_NOSUID | MS_NODEV | MS_SILENT | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_LAZYTIME
     if flags & ~supported != 0 { return Errno.EINVAL.negated }
     let fstype = type.bytes
-    guard fstype.equals("tmpfs") || fstype.equals("ramfs") else { return Errno.ENODEV.negated }
+    let isProc = fstype.equals("proc")
+    guard fstype.equals("tmpfs") || fstype.equals("ramfs") || isProc else { return Errno.ENODEV.negated }
     guard target.inode.isDir else { return Errno.ENOTDIR.negated }
     return fs_lock.withLock { () -> Int in
         if target.unhashed { return Errno.ENOENT.negated }
         let top = follow_mount(target)
-        guard let inode = ramfs_get_inode(S_IFDIR | (fstype.equals("tmpfs") ? 0o1777 : 0o755)) else { return Errno.ENOMEM.negated }
-        inode.sbDev = next_sb_dev
+        let dev = next_sb_dev
+        let made = isProc ? proc_fill_super(dev) : ramfs_get_inode(S_IFDIR | (fstype.equals("tmpfs") ? 0o1777 : 0o755))
+        guard let inode = made else { return Errno.ENOMEM.negated }
+        inode.sbDev = dev
         next_sb_dev += 1
         let root = Dentry(inode: inode)     // its one reference is the mount's
         inode.count = 1
         root.mountpoint = top
         dget_locked(top)                    // the mount pins the directory it covers
         top.mounted = root
+        if isProc { proc_mounted_locked(root) }
         return 0
     }
 }
@@ -85,14 +91,6 @@ private func subtree_busy(_ d: Dentry, isRoot: Bool, held: Int) -> Bool {
     return d.count - 1 - children - held > 0
 }
 
-/// Everything under `d` is unlinked, deepest first.
-private func clear_subtree(_ d: Dentry) {
-    while let e = d.childHead {
-        clear_subtree(e)
-        e.inode.nlink = 0
-        d_unlink_locked(e)
-    }
-}
 
 func sys_umount2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let flags = regs.arg1
@@ -109,7 +107,8 @@ func sys_umount2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         if d.mounted != nil || subtree_busy(d, isRoot: true, held: 1) { dput_locked(d); return Errno.EBUSY.negated }
         mp.mounted = nil
         d.mountpoint = nil
-        clear_subtree(d)
+        if d.inode.proc != nil { proc_kill_sb_locked(d) }
+        shrink_dcache_parent_locked(d)
         dput_locked(d)          // the lookup's
         dput_locked(d)          // the mount's: the root goes
         dput_locked(mp)         // the pin on the covered directory

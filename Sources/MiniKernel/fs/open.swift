@@ -27,6 +27,8 @@ func dentry_open(_ d: Dentry, _ flags: UInt32, _ err: inout Int) -> File? {
     let kind: FileKind
     if flags & O_PATH != 0 {
         kind = .path
+    } else if inode.proc != nil {
+        kind = .proc
     } else {
         switch inode.mode & S_IFMT {
         case S_IFREG: kind = .regular
@@ -85,7 +87,7 @@ func do_sys_open(_ dfd: UInt64, _ upath: UInt64, _ flagsIn: UInt32, _ modeIn: UI
                 err = nd.err.negated; return nil
             }
             if last_is_special(nd.last) || nd.trailingSlash { err = Errno.EISDIR.negated; return nil }
-            if let existing = d_lookup(dir, nd.last) {
+            if let existing = lookup_one_locked(dir, nd.last) {
                 if flags & O_EXCL != 0 { err = Errno.EEXIST.negated; return nil }
                 if existing.inode.isLink {
                     if flags & O_NOFOLLOW != 0 { err = Errno.ELOOP.negated; return nil }

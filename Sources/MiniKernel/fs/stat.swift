@@ -18,7 +18,8 @@ func inode_getattr(_ i: Inode) -> KStat {
     fs_lock.withLock {
         var k = KStat()
         k.ino = i.ino; k.mode = i.mode; k.nlink = i.nlink; k.uid = i.uid; k.gid = i.gid
-        k.rdev = i.rdev; k.size = Int64(i.isDir ? 4096 : (i.mode & S_IFMT == S_IFCHR ? 0 : i.size))
+        k.rdev = i.rdev
+        k.size = Int64(i.proc != nil ? i.size : i.isDir ? 4096 : (i.mode & S_IFMT == S_IFCHR ? 0 : i.size))
         k.blocks = Int64(i.nrPages) * 8 + Int64(i.isLink ? (i.capacity + 511) / 512 : 0)
         k.dev = i.sbDev
         k.atime = i.atime; k.mtime = i.mtime; k.ctime = i.ctime
@@ -172,30 +173,13 @@ func sys_getcwd(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard let mem = kmalloc(PATH_MAX) else { return Errno.ENOMEM.negated }
     defer { kfree(mem) }
     let buf = mem.assumingMemoryBound(to: UInt8.self)
-    // Built backwards from the end of the buffer (prepend_path).
     let len = fs_lock.withLock { () -> Int in
         guard let fs = current.fs, let pwd = fs.pwd, let root = fs.root ?? ramfs_root else { return Errno.ENOENT.negated }
         if pwd.unhashed { return Errno.ENOENT.negated }
-        var end = PATH_MAX
-        end -= 1; buf[end] = 0
-        var d = pwd
-        while d !== root {
-            if d.parent === d {
-                // A mounted root: continue from the directory it covers.
-                guard let mp = d.mountpoint else { break }
-                d = mp
-                continue
-            }
-            let n = d.nameBytes
-            if end - n.count - 1 < 0 { return Errno.ENAMETOOLONG.negated }
-            end -= n.count
-            for i in 0..<n.count { buf[end + i] = n[i] }
-            end -= 1; buf[end] = 47
-            d = d.parent
-        }
-        if end == PATH_MAX - 1 { end -= 1; buf[end] = 47 }
-        let total = PATH_MAX - end
-        (mem).copyMemory(from: UnsafeRawPointer(buf + end), byteCount: total)
+        buf[PATH_MAX - 1] = 0
+        guard let start = prepend_path_locked(pwd, root, buf, PATH_MAX - 1) else { return Errno.ENAMETOOLONG.negated }
+        let total = PATH_MAX - start
+        mem.copyMemory(from: UnsafeRawPointer(buf + start), byteCount: total)
         return total
     }
     if len < 0 { return len }
@@ -203,10 +187,55 @@ func sys_getcwd(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     return copy_to_user(regs.arg0, UnsafeRawPointer(mem), len) ? len : Errno.EFAULT.negated
 }
 
-/// statfs/fstatfs: the RAM filesystem's figures (RAMFS_MAGIC; f_blocks 0 as ramfs reports).
-private func fill_statfs(_ addr: UInt64) -> Int {
+/// prepend_path(): `d`'s path seen from `root`, built backwards so that it
+/// ends just before buf[end] (a mounted root continues from the directory it
+/// covers). Returns where it starts, or nil when it does not fit. fs_lock held.
+func prepend_path_locked(_ dIn: Dentry, _ root: Dentry, _ buf: UnsafeMutablePointer<UInt8>, _ endIn: Int) -> Int? {
+    var end = endIn
+    var d = dIn
+    while d !== root {
+        if d.parent === d {
+            guard let mp = d.mountpoint else { break }
+            d = mp
+            continue
+        }
+        let n = d.nameBytes
+        if end - n.count - 1 < 0 { return nil }
+        end -= n.count
+        for i in 0..<n.count { buf[end + i] = n[i] }
+        end -= 1; buf[end] = 47
+        d = d.parent
+    }
+    if end == endIn {
+        if end == 0 { return nil }
+        end -= 1; buf[end] = 47
+    }
+    return end
+}
+
+/// d_path(): `d`'s path as the caller sees it, " (deleted)" after it once it
+/// is unlinked, at the start of `out` (no NUL); -ENAMETOOLONG if it does not fit.
+func d_path_locked(_ d: Dentry, _ out: UnsafeMutableRawBufferPointer) -> Int {
+    guard let root = current.fs?.root ?? ramfs_root, let base = out.baseAddress else { return Errno.ENOENT.negated }
+    let buf = base.assumingMemoryBound(to: UInt8.self)
+    var end = out.count
+    if d.unhashed {
+        let suffix = staticBytes(" (deleted)")
+        guard end >= suffix.count else { return Errno.ENAMETOOLONG.negated }
+        end -= suffix.count
+        for i in 0..<suffix.count { buf[end + i] = suffix[i] }
+    }
+    guard let start = prepend_path_locked(d, root, buf, end) else { return Errno.ENAMETOOLONG.negated }
+    let n = out.count - start
+    base.copyMemory(from: UnsafeRawPointer(buf + start), byteCount: n)
+    return n
+}
+
+/// statfs/fstatfs: the RAM filesystem's figures (RAMFS_MAGIC; f_blocks 0 as
+/// ramfs reports), or procfs's magic for a file in /proc.
+private func fill_statfs(_ addr: UInt64, _ i: Inode?) -> Int {
     var b = InlineArray<15, UInt64>(repeating: 0)      // struct statfs, 120 bytes
-    b[0] = 0x858458f6                                  // RAMFS_MAGIC
+    b[0] = i?.proc != nil ? PROC_SUPER_MAGIC : 0x858458f6    // RAMFS_MAGIC
     b[1] = 4096                                        // f_bsize
     b[8] = 255                                         // f_namelen
     b[9] = 4096                                        // f_frsize
@@ -216,13 +245,13 @@ private func fill_statfs(_ addr: UInt64) -> Int {
 func sys_statfs(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     var err = 0
     guard let d = user_path_at(UInt64(bitPattern: Int64(AT_FDCWD)), regs.arg0, follow: true, &err) else { return err }
-    fs_lock.withLock { dput_locked(d) }
-    return fill_statfs(regs.arg1)
+    defer { fs_lock.withLock { dput_locked(d) } }
+    return fill_statfs(regs.arg1, d.inode)
 }
 func sys_fstatfs(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard let f = fget_raw(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
-    fput(f)
-    return fill_statfs(regs.arg1)
+    defer { fput(f) }
+    return fill_statfs(regs.arg1, f.inode)
 }
 
 /// utimensat(dfd, path, times, flags): times are set (UTIME_NOW, UTIME_OMIT honoured).

@@ -432,6 +432,7 @@ func release_task(_ pIn: Task) {
             if zapLeader { leader.exitState = .dead }
         }
         tasklistLock.unlockIrqRestore(flags)
+        proc_flush_pid(p.pid, start: p.startTime)       // its /proc/<pid> goes with the pid
         put_task_struct(p)
         guard zapLeader else { return }
         p = leader

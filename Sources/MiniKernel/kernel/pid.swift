@@ -66,6 +66,9 @@ func alloc_pid() -> Int32? {
     }
 }
 
+/// The last pid handed out (idr_get_cursor() - 1), for /proc/loadavg.
+func pid_last_allocated() -> Int32 { pidmapLock.withLock { pidAllocator.lastPid } }
+
 /// get_pid(): one more user of the number (a process group or session).
 func get_pid(_ pid: Int32) {
     guard pid > 0 else { return }      // pid 0 (the idle tasks', init's initial pgrp) is never freed

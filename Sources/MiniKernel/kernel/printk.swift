@@ -109,6 +109,11 @@ struct LineBuffer {
     func forEachByte(_ body: (UInt8) -> Void) {
         for i in 0..<count { body(storage[i]) }
     }
+    /// The text as a ByteString, for the length of `body`.
+    func withBytes<R>(_ body: (ByteString) -> R) -> R {
+        var copy = storage
+        return withUnsafeBytes(of: &copy) { body(ByteString($0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)) }
+    }
 
 }
 

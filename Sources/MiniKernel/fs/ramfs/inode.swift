@@ -62,8 +62,8 @@ final class Inode {
     var count = 0
     /// deny_write_access(): an exec is reading the image.
     var writeDenied = 0
-    /// /proc/self/exe: a "magic" link that jumps to current's mm->exe_file.
-    var isProcSelfExe = false
+    /// What it shows, on procfs (fs/proc/); nil elsewhere.
+    var proc: ProcEntry? = nil
     /// i_mapping: page-sized copies of the data that mappings share (mm/filemap.swift);
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
@@ -215,6 +215,16 @@ func d_unlink_locked(_ d: Dentry) {
     dput_locked(d)
 }
 
+/// shrink_dcache_parent(): everything under `d` is unlinked, deepest first
+/// (an unmount's contents, a /proc directory whose process is gone).
+func shrink_dcache_parent_locked(_ d: Dentry) {
+    while let e = d.childHead {
+        shrink_dcache_parent_locked(e)
+        e.inode.nlink = 0
+        d_unlink_locked(e)
+    }
+}
+
 /// d_move() for rename: `d` goes to `newDir` under `newName`.
 func d_move_locked(_ d: Dentry, _ newDir: Dentry, _ newName: ByteString) -> Bool {
     guard let mem = kmalloc(max(newName.count, 1)) else { return false }
@@ -243,17 +253,25 @@ func ramfs_get_inode(_ mode: UInt32, rdev: UInt32 = 0) -> Inode? {
     return i
 }
 
-/// ramfs_mknod(): a new inode named `name` in `dir`; -ENOSPC when full.
-func ramfs_mknod_locked(_ dir: Dentry, _ name: ByteString, _ mode: UInt32, rdev: UInt32 = 0, _ err: inout Errno) -> Dentry? {
-    guard let inode = ramfs_get_inode(mode, rdev: rdev) else { err = .ENOSPC; return nil }
-    inode.sbDev = dir.inode.sbDev
+/// d_instantiate() + d_add() of a fresh inode: its name in `dir` (a
+/// directory counts in the parent's nlink); nil, with the inode freed, when
+/// memory is short.
+func d_add_new_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? {
     guard let d = d_add_locked(dir, name, inode) else {
         kfree_object(inode)
         nr_inodes.wrappingSubtract(1, ordering: .relaxed)
-        err = .ENOSPC
         return nil
     }
     if inode.isDir { dir.inode.nlink += 1 }
+    return d
+}
+
+/// ramfs_mknod(): a new inode named `name` in `dir`; -ENOSPC when full.
+func ramfs_mknod_locked(_ dir: Dentry, _ name: ByteString, _ mode: UInt32, rdev: UInt32 = 0, _ err: inout Errno) -> Dentry? {
+    if dir.inode.proc != nil { err = .ENOENT; return nil }      // /proc makes its own names only
+    guard let inode = ramfs_get_inode(mode, rdev: rdev) else { err = .ENOSPC; return nil }
+    inode.sbDev = dir.inode.sbDev
+    guard let d = d_add_new_locked(dir, name, inode) else { err = .ENOSPC; return nil }
     dir.inode.mtime = inode.mtime
     dir.inode.ctime = inode.mtime
     return d
@@ -382,39 +400,16 @@ let ramfs_file_operations = FileOperations(read: ramfs_read, write: ramfs_write,
 
 // MARK: - directories (dcache_readdir)
 
-/// struct linux_dirent64 entries from position f.pos: 0 is ".", 1 is "..",
-/// 2 + k the k-th name. Returns bytes written, or -EINVAL when not even one fits.
-private func dcache_readdir(_ f: File, _ buf: UInt64, _ count: Int) -> Int {
-    guard let d = f.dentry else { return Errno.ENOTDIR.negated }
+/// The getdents64 loop of every directory: `fill` formats, under fs_lock,
+/// the entry at or after position `pos` into `raw` and says its d_reclen
+/// (0: no more) and the position after it. Returns the bytes written, or
+/// -EINVAL when not even one entry fits.
+func dir_emit_all(_ f: File, _ buf: UInt64, _ count: Int,
+                  _ fill: (Int64, UnsafeMutableRawBufferPointer) -> (reclen: Int, next: Int64)) -> Int {
     var written = 0
     var ent = InlineArray<280, UInt8>(repeating: 0)
     while true {
-        // Find entry number f.pos under the lock, and format it.
-        let reclen = withUnsafeMutableBytes(of: &ent) { raw -> Int in
-            fs_lock.withLock { () -> Int in
-                let idx = Int(f.pos)
-                var name = ByteString.empty
-                var ino: UInt64 = 0
-                var mode: UInt32 = S_IFDIR
-                var dot = InlineArray<2, UInt8>(repeating: 46)
-                if idx == 0 || idx == 1 {
-                    ino = idx == 0 ? d.inode.ino : d.parent.inode.ino
-                    return withUnsafeBytes(of: &dot) { dots -> Int in
-                        name = ByteString(dots.baseAddress!.assumingMemoryBound(to: UInt8.self), count: idx + 1)
-                        return format_dirent(raw, ino: ino, off: Int64(idx + 1), mode: mode, name)
-                    }
-                }
-                if d.unhashed { return 0 }
-                var c = d.childHead
-                var k = 2
-                while let e = c, k < idx { c = e.siblingNext; k += 1 }
-                guard let e = c else { return 0 }
-                name = e.nameBytes
-                ino = e.inode.ino
-                mode = e.inode.mode
-                return format_dirent(raw, ino: ino, off: Int64(idx + 1), mode: mode, name)
-            }
-        }
+        let (reclen, next) = withUnsafeMutableBytes(of: &ent) { raw in fs_lock.withLock { fill(f.pos, raw) } }
         if reclen == 0 { break }
         if written + reclen > count {
             if written == 0 { return Errno.EINVAL.negated }
@@ -423,9 +418,39 @@ private func dcache_readdir(_ f: File, _ buf: UInt64, _ count: Int) -> Int {
         let ok = withUnsafeBytes(of: &ent) { copy_to_user(buf + UInt64(written), $0.baseAddress!, reclen) }
         if !ok { return written > 0 ? written : Errno.EFAULT.negated }
         written += reclen
-        f.pos += 1
+        f.pos = next
     }
     return written
+}
+
+/// dir_emit_dots(): "." at position 0, ".." at 1. fs_lock held.
+func dir_emit_dot_locked(_ d: Dentry, _ pos: Int64, _ raw: UnsafeMutableRawBufferPointer) -> (reclen: Int, next: Int64) {
+    let ino = pos == 0 ? d.inode.ino : d.parent.inode.ino
+    var dots = InlineArray<2, UInt8>(repeating: 46)
+    let reclen = withUnsafeBytes(of: &dots) { b in
+        format_dirent(raw, ino: ino, off: pos + 1, mode: S_IFDIR,
+                      ByteString(b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(pos) + 1))
+    }
+    return (reclen, pos + 1)
+}
+
+/// dir_emit(): the entry for `child`, at offset `off`. fs_lock held.
+func dir_emit_locked(_ raw: UnsafeMutableRawBufferPointer, _ child: Dentry, off: Int64) -> Int {
+    format_dirent(raw, ino: child.inode.ino, off: off, mode: child.inode.mode, child.nameBytes)
+}
+
+/// dcache_readdir(): ".", "..", then the k-th child at position 2 + k.
+private func dcache_readdir(_ f: File, _ buf: UInt64, _ count: Int) -> Int {
+    guard let d = f.dentry else { return Errno.ENOTDIR.negated }
+    return dir_emit_all(f, buf, count) { pos, raw in
+        if pos < 2 { return dir_emit_dot_locked(d, pos, raw) }
+        if d.unhashed { return (0, pos) }
+        var c = d.childHead
+        var k: Int64 = 2
+        while let e = c, k < pos { c = e.siblingNext; k += 1 }
+        guard let e = c else { return (0, pos) }
+        return (dir_emit_locked(raw, e, off: pos + 1), pos + 1)
+    }
 }
 
 /// One linux_dirent64 into `raw`; its d_reclen.

@@ -303,9 +303,11 @@ func scheduler_tick(userMode: Bool) {
             t.timeSliceTicks = 0
             t.needResched = true
         }
-    } else if this_rq().nrRunning > 0 {
-        t.needResched = true
+    } else {
+        t.stime += ns                                    // idle time (/proc/uptime)
+        if this_rq().nrRunning > 0 { t.needResched = true }
     }
+    if smp_processor_id() == 0 { calc_global_load() }
     if sched_seeded && seed_chance(8) { t.needResched = true }
 }
 
