@@ -92,7 +92,8 @@ private struct ElfFile {
 }
 
 /// The header and program-header checks: 0, or `bad` (-ENOEXEC for the
-/// program, -ELIBBAD for its interpreter), or -EIO for a table past the end.
+/// program, -ELIBBAD for its interpreter), a table past the end included
+/// (load_elf_phdrs() fails, and the caller's error stands).
 private func elf_read_phdrs(_ file: ByteString, bad: Errno, into f: inout ElfFile) -> Int {
     guard file.count >= ELF64_EHDR_SIZE,
           file[0] == 0x7f, file[1] == 0x45, file[2] == 0x4c, file[3] == 0x46,   // ELFMAG
@@ -107,7 +108,7 @@ private func elf_read_phdrs(_ file: ByteString, bad: Errno, into f: inout ElfFil
     // load_elf_phdrs(): the table must be sane and at most one page.
     guard phentsize == ELF64_PHDR_SIZE, f.phnum >= 1, f.phnum * ELF64_PHDR_SIZE <= Int(PAGE_SIZE) else { return bad.negated }
     guard phoff <= UInt64(file.count), UInt64(f.phnum * ELF64_PHDR_SIZE) <= UInt64(file.count) - phoff else {
-        return (bad == .ENOEXEC ? Errno.EIO : bad).negated
+        return bad.negated
     }
     f.ph0 = Int(phoff)
     for i in 0..<f.phnum {
@@ -118,7 +119,9 @@ private func elf_read_phdrs(_ file: ByteString, bad: Errno, into f: inout ElfFil
         if ph.type == PT_GNU_STACK { f.execStack = ph.flags & PF_X != 0 }
         guard ph.type == PT_LOAD else { continue }
         if ph.filesz > ph.memsz || ph.memsz > TASK_SIZE || ph.vaddr > TASK_SIZE - ph.memsz { return Errno.EINVAL.negated }
-        if ph.filesz > 0 && (ph.offset > UInt64(file.count) || ph.filesz > UInt64(file.count) - ph.offset) { return Errno.EIO.negated }
+        // A segment may run past the end of the file, as on Linux: it maps, and
+        // the first touch of a page wholly past the end is SIGBUS (filemap_fault).
+        if ph.offset > TASK_SIZE || ph.filesz > TASK_SIZE { return Errno.EINVAL.negated }
         if ph.filesz > 0 && (ph.vaddr & (PAGE_SIZE - 1)) != (ph.offset & (PAGE_SIZE - 1)) { return Errno.EINVAL.negated }
         f.lo = min(f.lo, page_align_down(ph.vaddr))
         f.hi = max(f.hi, page_align_up(ph.vaddr + ph.memsz))
@@ -145,9 +148,9 @@ private func elf_interp_path(_ f: ElfFile, _ path: inout ByteString) -> Int {
 /// by path), brk, and a stack holding argv, envp, execfn and the auxv.
 /// Returns 0 with `image` filled in, or -errno. With `image.mm` still nil the
 /// exec fails and the caller goes on: -ENOEXEC (not an x86-64 ELF executable),
-/// -EINVAL (bad segment sizes), -EIO (beyond the end of the file), the
-/// interpreter's lookup error (-ENOENT, -EACCES, ...), -ELIBBAD (the
-/// interpreter is not an x86-64 ELF file), -E2BIG, -ENOMEM. With `image.mm`
+/// -EINVAL (bad segment sizes), the interpreter's lookup error (-ENOENT,
+/// -EACCES, ...), -ELIBBAD (the interpreter is not an x86-64 ELF file), -EIO
+/// (it is shorter than an ELF header), -E2BIG, -ENOMEM. With `image.mm`
 /// set, the failure came where Linux is past begin_new_exec() — mapping the
 /// interpreter — and the caller must finish the exec and die of SIGSEGV.
 func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
@@ -236,8 +239,7 @@ private func elf_map(_ mm: MMStruct, _ image: ByteString, _ ph: Phdr, bias: UInt
     // the end of the file data (the bss part of the last page is zeroed,
     // padzero) or, without bss, to the end of that page in the file.
     let fileStart = page_align_down(ph.offset)
-    let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz
-                                       : min(UInt64(image.count), page_align_up(ph.offset + ph.filesz))
+    let fileEnd = ph.memsz > ph.filesz ? ph.offset + ph.filesz : page_align_up(ph.offset + ph.filesz)
     guard ph.filesz > 0 else { return 0 }
     // From the filesystem, pages come in on first touch (mm/filemap.swift);
     // an image in memory only (the self-tests) is copied now.
@@ -245,12 +247,13 @@ private func elf_map(_ mm: MMStruct, _ image: ByteString, _ ph: Phdr, bias: UInt
         vma_set_file(mm, vma, backing, pgoff: fileStart, fileEnd: fileEnd)
         return 0
     }
+    let imageEnd = min(fileEnd, UInt64(image.count))
     var va = mapStart
     while va < mapEnd {
         let fo = fileStart + (va - mapStart)
-        if fo < fileEnd {
+        if fo < imageEnd {
             guard let frame = __get_page_for_write(mm, va), let src = image.base else { return Errno.ENOMEM.negated }
-            let n = Int(min(PAGE_SIZE, fileEnd - fo))
+            let n = Int(min(PAGE_SIZE, imageEnd - fo))
             frame.pointer.copyMemory(from: UnsafeRawPointer(src + Int(fo)), byteCount: n)
             if n < Int(PAGE_SIZE) {
                 (frame.pointer + n).initializeMemory(as: UInt8.self, repeating: 0, count: Int(PAGE_SIZE) - n)

@@ -177,7 +177,9 @@ private func drop_pagecache_below(_ d: Dentry) {
 func filemap_fault(_ mm: MMStruct, _ vma: VMArea, _ va: UInt64, _ pte: UnsafeMutablePointer<UInt64>, write: Bool) -> VMFault {
     guard let file = vma.file else { return .sigsegv }
     let off = vma.pgoff + (va - vma.start)
-    if vma.fileEnd == UInt64.max {
+    if off < vma.fileEnd {
+        // A page the file should fill but that lies wholly past its end (an
+        // mmap past EOF, an ELF segment of a truncated file): SIGBUS.
         let size = fs_lock.withLock { UInt64(file.inode.size) }
         if off >= PAGE_ALIGN(size) { return .sigbus }
     }
