@@ -11,6 +11,7 @@ import Testing
 struct DynamicTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var argv: [String]
+        var extra: [String]
         var smp: Int
         var testDescription: String { "\(argv.joined(separator: " ")), -smp \(smp)" }
     }
@@ -24,16 +25,27 @@ struct DynamicTests {
         ["/usr/bin/printenv", "HOME", "TERM"],      // (env's order is the harness's dictionary's natively)
         ["/usr/bin/seq", "3", "2", "11"],
         ["/usr/bin/sleep", "0.1"],
+        // coreutils from a dash script: ls (plain, -F, -a, an error), cat (-n, an error),
+        // timeout (expiring: 124; not: the command's status; -s KILL: 137), env -i; rm -r takes
+    // the files away again (leakcheck counts them otherwise).
+        ["/usr/bin/dash", "-c", "mkdir t && cd t && seq 2 > f && mkdir sub && ls && ls -F && ls -a && cat f && "
+            + "cat -n f && timeout 0.3 sleep 5; echo timeout $?; timeout 5 true; echo ok $?; "
+            + "timeout -s KILL 0.2 sleep 5; echo killed $?; env -i A=1 B=2 env; "
+            + "ls -d sub nonexistent; echo ls $?; cat nonexistent; echo cat $?; cd .. && rm -r t"],
     ]
-    static let cases = programs.flatMap { p in [1, 4].map { Case(argv: p, smp: $0) } }
+    /// What a program's script runs, packed beside it.
+    static let coreutils = ["mkdir", "seq", "ls", "cat", "timeout", "sleep", "true", "env", "rm"].map { "/usr/bin/" + $0 }
+    static let cases = programs.flatMap { p in
+        [1, 4].map { Case(argv: p, extra: p.count > 2 && p[2].contains("timeout") ? coreutils : [], smp: $0) }
+    }
 
-    /// An initramfs holding `program` and everything its loader opens.
-    static func initramfs(_ program: String) async throws -> URL {
+    /// An initramfs holding `program`, the `extra` programs, and everything their loader opens.
+    static func initramfs(_ program: String, extra: [String] = []) async throws -> URL {
         try await Build.ensure()
         let out = try TempDir.make("dynamic").appendingPathComponent("prog.cpio")
         let r = try await HostJobs.run {
             try await Subprocess.run(Repo.root.appendingPathComponent("tools/mkinitramfs"),
-                                     arguments: ["-o", out.path, program], mergeStderr: true, timeout: 60)
+                                     arguments: ["-o", out.path, program] + extra, mergeStderr: true, timeout: 60)
         }
         guard r.status == 0, !r.signaled, !r.timedOut else {
             throw HarnessError("mkinitramfs \(r.ending):\n" + String(decoding: r.stdout, as: UTF8.self))
@@ -55,7 +67,7 @@ struct DynamicTests {
         }
         let nativeStatus: Int32 = native.signaled ? native.status : native.status << 8
 
-        let cpio = try await Self.initramfs(c.argv[0])
+        let cpio = try await Self.initramfs(c.argv[0], extra: c.extra)
         defer { TempDir.remove(cpio.deletingLastPathComponent()) }
         let args = c.argv.dropFirst().map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck rdinit=\(c.argv[0])"
