@@ -38,7 +38,7 @@ LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
 QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench profile
+.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench profile conformance
 all: check-tools kernel userland
 
 kernel: $(KERNEL)
@@ -107,6 +107,14 @@ test: check-tools check-test-tools check-linux
 bench: all
 	$(MAKE) --no-print-directory -f Makefile -f Userland/bench/bench.mk bench-programs
 	QEMU=$(QEMU) python3 scripts/bench/bench.py $(if $(filter-out 0,$(ICOUNT)),--icount) $(if $(RUNS),--runs $(RUNS))
+
+# CPython's own process tests (scripts/conformance.py) on MiniKernel and on Debian's Linux in
+# the same QEMU with the same initramfs: a table of passed/failed/skipped per module, and the
+# tests that pass on Linux but not here. Too slow for every run of make test. MODULES= picks
+# modules (default: test_subprocess test_threading test_signal test_os test_posix), SMP=,
+# MARKDOWN=1 prints the table as README carries it.
+conformance: all check-test-tools check-linux
+	QEMU=$(QEMU) python3 scripts/conformance.py $(if $(SMP),--smp $(SMP)) $(if $(filter-out 0,$(MARKDOWN)),--markdown) $(MODULES)
 
 # Where the instructions go (scripts/profile.py): one bench program under -icount with the
 # TCG plugin tools/qemu_insn_profile.c, kernel instructions by function. PROGRAM= (default
