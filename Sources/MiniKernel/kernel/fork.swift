@@ -136,6 +136,10 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         p.sasSsFlags = parentTask.sasSsFlags
     }
     p.cpusAllowed = parentTask.cpusAllowed
+    // sched_fork(): the policy is inherited. SCHED_RESET_ON_FORK resets only a
+    // real-time policy or a negative nice, neither of which exists here, and is
+    // itself not inherited.
+    p.policy = parentTask.policy
     p.cpu = parentTask.cpu
     p.pdeathSignal = 0
     p.startTime = ktime_get_ns()

@@ -17,6 +17,21 @@ func sys_geteuid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 func sys_getgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 func sys_getegid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { 0 }
 
+/// getresuid()/getresgid(): real, effective and saved ids, all root's.
+private func put_res_ids(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let zero: UInt32 = 0
+    let ok = copy_to_user(regs.arg0, from: zero) && copy_to_user(regs.arg1, from: zero) && copy_to_user(regs.arg2, from: zero)
+    return ok ? 0 : Errno.EFAULT.negated
+}
+func sys_getresuid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { put_res_ids(regs) }
+func sys_getresgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { put_res_ids(regs) }
+
+/// getgroups(size, list): root here has no supplementary groups; a negative
+/// size is -EINVAL, as Linux.
+func sys_getgroups(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    Int32(truncatingIfNeeded: regs.arg0) < 0 ? Errno.EINVAL.negated : 0
+}
+
 /// Marks every descendant process as having a subreaper above it.
 private func propagate_has_child_subreaper(_ root: Task) {
     for th in for_each_thread(root.signal) {

@@ -171,6 +171,3 @@ func proc_pid_status(_ e: ProcEntry, _ m: inout SeqFile) -> Int {
 
 /// Every capability of Linux 6.18 (CAP_LAST_CAP 40): what root holds.
 let CAP_FULL_SET: UInt64 = (1 << 41) - 1
-
-/// The CPUs that exist, as a mask.
-private func cpu_possible_mask() -> UInt64 { nr_cpu_ids >= 64 ? ~0 : (1 << UInt64(nr_cpu_ids)) - 1 }

@@ -1,6 +1,15 @@
-// The scheduler's system calls about CPUs: sched_setaffinity,
-// sched_getaffinity, getcpu. Linux: kernel/sched/syscalls.c (since 6.10;
-// kernel/sched/core.c before), kernel/sys.c (getcpu).
+// The scheduler's system calls: CPUs (sched_setaffinity, sched_getaffinity,
+// getcpu) and policies (sched_setscheduler and friends). Linux:
+// kernel/sched/syscalls.c (since 6.10; kernel/sched/core.c before),
+// kernel/sys.c (getcpu).
+//
+// Policies: every task runs under the one fair scheduler. SCHED_NORMAL,
+// SCHED_BATCH and SCHED_IDLE are accepted and reported back as set (Linux
+// runs the latter two as fair tasks too, with other weights; here they get
+// the same share). There is no real-time class: SCHED_FIFO and SCHED_RR are
+// refused with EPERM, which is what Linux answers a task that may not use
+// them (no CAP_SYS_NICE, RLIMIT_RTPRIO 0), and SCHED_DEADLINE is EINVAL
+// here as through sched_setscheduler() on Linux (it needs sched_setattr).
 //
 // A cpumask crosses the boundary as an array of longs; Linux's
 // cpumask_size() is the bytes that hold nr_cpu_ids bits, rounded up to a
@@ -11,7 +20,7 @@ import CShim
 private let CPUMASK_SIZE = 8
 
 /// The CPUs that exist, as a mask.
-private func cpu_possible_mask() -> UInt64 { (UInt64(1) << UInt64(nr_cpu_ids)) - 1 }
+func cpu_possible_mask() -> UInt64 { (UInt64(1) << UInt64(nr_cpu_ids)) - 1 }
 
 /// find_process_by_pid(): 0 is the caller. Call with tasklist_lock held.
 private func find_process_by_pid(_ pid: Int32) -> Task? {
@@ -97,4 +106,90 @@ func sys_getcpu(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     if regs.arg0 != 0 { ok = put_user(UInt32(cpu), regs.arg0) && ok }
     if regs.arg1 != 0 { ok = put_user(UInt32(0), regs.arg1) && ok }
     return ok ? 0 : Errno.EFAULT.negated
+}
+
+// MARK: - policies
+
+let SCHED_NORMAL: Int32 = 0, SCHED_FIFO: Int32 = 1, SCHED_RR: Int32 = 2, SCHED_BATCH: Int32 = 3
+let SCHED_IDLE: Int32 = 5, SCHED_DEADLINE: Int32 = 6, SCHED_EXT: Int32 = 7
+let SCHED_RESET_ON_FORK: Int32 = 0x4000_0000
+/// MAX_RT_PRIO - 1: the highest real-time priority a user can ask for.
+private let MAX_USER_RT_PRIO: Int32 = 99
+
+private func rt_policy(_ p: Int32) -> Bool { p == SCHED_FIFO || p == SCHED_RR }
+private func fair_policy(_ p: Int32) -> Bool { p == SCHED_NORMAL || p == SCHED_BATCH || p == SCHED_IDLE }
+
+/// __sched_setscheduler(): `policy` (-1: keep the task's) with `prio` for task `pid`.
+private func do_sched_setscheduler(_ pid: Int32, _ policyIn: Int32, _ param: UInt64) -> Int {
+    if pid < 0 || param == 0 { return Errno.EINVAL.negated }
+    var prio: Int32 = 0
+    guard copy_from_user(&prio, param) else { return Errno.EFAULT.negated }
+    let reset = policyIn >= 0 && policyIn & SCHED_RESET_ON_FORK != 0
+    let policy = policyIn >= 0 ? policyIn & ~SCHED_RESET_ON_FORK : -1
+    return tasklistLock.withLock { () -> Int in
+        guard let t = find_process_by_pid(pid) else { return Errno.ESRCH.negated }
+        let p = policy < 0 ? t.policy : policy
+        // valid_policy() and the priority's range for it.
+        guard fair_policy(p) || rt_policy(p) else { return Errno.EINVAL.negated }
+        if fair_policy(p) ? prio != 0 : (prio < 1 || prio > MAX_USER_RT_PRIO) { return Errno.EINVAL.negated }
+        if rt_policy(p) { return Errno.EPERM.negated }         // no real-time class here
+        t.policy = p
+        if policy >= 0 { t.schedResetOnFork = reset }
+        return 0
+    }
+}
+
+/// sched_setscheduler(pid, policy, param).
+func sys_sched_setscheduler(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let policy = Int32(truncatingIfNeeded: regs.arg1)
+    if policy < 0 { return Errno.EINVAL.negated }
+    return do_sched_setscheduler(Int32(truncatingIfNeeded: regs.arg0), policy, regs.arg2)
+}
+
+/// sched_setparam(pid, param): the priority under the task's own policy.
+func sys_sched_setparam(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    do_sched_setscheduler(Int32(truncatingIfNeeded: regs.arg0), -1, regs.arg1)
+}
+
+/// sched_getscheduler(pid): the policy, SCHED_RESET_ON_FORK included.
+func sys_sched_getscheduler(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    if pid < 0 { return Errno.EINVAL.negated }
+    return tasklistLock.withLock { () -> Int in
+        guard let t = find_process_by_pid(pid) else { return Errno.ESRCH.negated }
+        return Int(t.policy | (t.schedResetOnFork ? SCHED_RESET_ON_FORK : 0))
+    }
+}
+
+/// sched_getparam(pid, param): a fair task's priority is 0.
+func sys_sched_getparam(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    if pid < 0 || regs.arg1 == 0 { return Errno.EINVAL.negated }
+    let found = tasklistLock.withLock { find_process_by_pid(pid) != nil }
+    guard found else { return Errno.ESRCH.negated }
+    let prio: Int32 = 0
+    return copy_to_user(regs.arg1, from: prio) ? 0 : Errno.EFAULT.negated
+}
+
+/// sched_get_priority_max(policy) / sched_get_priority_min(policy).
+func sys_sched_get_priority_max(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let p = Int32(truncatingIfNeeded: regs.arg0)
+    if rt_policy(p) { return Int(MAX_USER_RT_PRIO) }
+    return fair_policy(p) || p == SCHED_DEADLINE || p == SCHED_EXT ? 0 : Errno.EINVAL.negated
+}
+func sys_sched_get_priority_min(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let p = Int32(truncatingIfNeeded: regs.arg0)
+    if rt_policy(p) { return 1 }
+    return fair_policy(p) || p == SCHED_DEADLINE || p == SCHED_EXT ? 0 : Errno.EINVAL.negated
+}
+
+/// sched_rr_get_interval(pid, interval): a fair task's time slice.
+func sys_sched_rr_get_interval(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    let pid = Int32(truncatingIfNeeded: regs.arg0)
+    if pid < 0 { return Errno.EINVAL.negated }
+    let found = tasklistLock.withLock { find_process_by_pid(pid) != nil }
+    guard found else { return Errno.ESRCH.negated }
+    let ns = UInt64(SCHED_SLICE_TICKS) * (1_000_000_000 / HZ)
+    let ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
+    return copy_to_user(regs.arg1, from: ts) ? 0 : Errno.EFAULT.negated
 }

@@ -161,6 +161,10 @@ final class Task {
     let usage = Atomic<Int>(1)
     /// CPUs it may run on (task->cpus_mask), a bit per CPU.
     var cpusAllowed: UInt64 = ~0
+    /// task->policy: SCHED_NORMAL, SCHED_BATCH or SCHED_IDLE (kernel/sched/syscalls.swift),
+    /// all run by the one fair scheduler; and SCHED_RESET_ON_FORK.
+    var policy: Int32 = 0
+    var schedResetOnFork = false
 
     /// Pid hash chain (kernel/pid.swift).
     var pidHashNext: Task? = nil
