@@ -6,9 +6,11 @@ runs under CPython's own runner, `python3.11 -m test --junit-xml`, as pid 1's ch
 MiniKernel and once on Debian's Linux (scripts/linux_kernel.py), booted in the same QEMU with
 the same initramfs and the same command line, the two boots side by side. The initramfs
 (tools/mkinitramfs) holds Debian's python3.11 with its standard library and test package,
-dash as init's shell, Debian's static busybox for `mount -t proc proc /proc`, and the device
+dash as init's shell and /bin/sh, cat (tests run both), Debian's static busybox for `mount -t proc proc /proc`, and the device
 nodes both kernels open (/dev/null, zero, tty, random, urandom). Init's script runs the module,
-then prints the runner's JUnit XML on the console, where this script reads it back.
+then prints the runner's JUnit XML on the console, where this script reads it back (with the
+console made blocking again first: a test may leave O_NONBLOCK on it, and Linux's serial
+console then refuses a long write with EAGAIN).
 
 The table says, per module and kernel, how many tests passed, failed (failures and errors)
 and were skipped; then every test that passes on Linux but not on MiniKernel, with the first
@@ -41,8 +43,9 @@ BEGIN, END = "conformance-junit-begin", "conformance-junit-end"
 
 
 def initramfs(out):
-    args = [os.path.join(ROOT, "tools", "mkinitramfs"), "-o", out, PYTHON, "/usr/bin/dash", "/usr/bin/busybox",
-            "--dir", STDLIB]
+    # /bin/sh (dash) and cat: what the tests themselves run.
+    args = [os.path.join(ROOT, "tools", "mkinitramfs"), "-o", out, PYTHON, "/usr/bin/dash", "/bin/sh", "/usr/bin/cat",
+            "/usr/bin/busybox", "--dir", STDLIB]
     for d in UNUSED:
         for base in (STDLIB, os.path.join(STDLIB, "test")):
             if os.path.isdir(os.path.join(base, d)):
@@ -59,7 +62,8 @@ def initramfs(out):
 def command_line(module):
     script = (f"busybox mount -t proc proc /proc; cd /tmp; {PYTHON} -m test --junit-xml /tmp/junit.xml {module}; "
               f"echo conformance-status $?; echo {BEGIN}; "
-              f"{PYTHON} -c 'import sys; sys.stdout.write(open(sys.argv[1]).read())' /tmp/junit.xml; "
+              f"{PYTHON} -c 'import os, sys; os.set_blocking(1, True); sys.stdout.write(open(sys.argv[1]).read())' "
+              f"/tmp/junit.xml; "
               f"echo; echo {END}")
     return (f"console=ttyS0 quiet loglevel=1 panic=-1 PYTHONDONTWRITEBYTECODE=1 "
             f"rdinit=/usr/bin/dash -- -c \"{script}\"")

@@ -10,6 +10,8 @@
  *     file itself even after an unlink (and says " (deleted)"); a closed one is gone;
  *   - a zombie shows Z until it is reaped, with its exit code and no cmdline, and an open
  *     file on its stat reads ESRCH after the reap; its directory is then gone;
+ *   - an open /proc/<pid> directory works as a pidfd for pidfd_send_signal (ESRCH once the
+ *     process is reaped; EBADF for a /proc file that is not such a directory);
  *   - a thread is found by its number though /proc does not list it;
  *   - uptime, loadavg, meminfo and sys/kernel/pid_max read in Linux's formats;
  *   - nothing can be created, removed or renamed in /proc: Linux's errors.
@@ -216,8 +218,19 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "/proc/%d/stat", c);
     int zfd = open(path, O_RDONLY);
     waitpid(c, NULL, 0);
-    printf("after the reap: open %s, read of the open file %s\n", err(open(path, O_RDONLY)), err(read(zfd, buf, sizeof buf)));
+    const char *r1 = err(open(path, O_RDONLY));
+    const char *r2 = err(read(zfd, buf, sizeof buf));
+    printf("after the reap: open %s, read of the open file %s\n", r1, r2);
     close(zfd);
+    pid_t c2 = fork();
+    if (c2 == 0) _exit(0);
+    waitid(P_PID, c2, &si, WEXITED | WNOWAIT);
+    snprintf(path, sizeof path, "/proc/%d", c2);
+    int zdir = open(path, O_RDONLY | O_DIRECTORY);
+    printf("signal 0 through a zombie's /proc dir: %s\n", err(syscall(SYS_pidfd_send_signal, zdir, 0, NULL, 0)));
+    waitpid(c2, NULL, 0);
+    printf("after its reap: %s\n", err(syscall(SYS_pidfd_send_signal, zdir, 0, NULL, 0)));
+    close(zdir);
     snprintf(v, sizeof v, "%d", c);
     printf("reaped child listed: %s\n", yes(listed("/proc", v)));
 
@@ -238,6 +251,13 @@ int main(int argc, char **argv) {
     printf("process threads now: %lld\n", stat_field(buf, 20, NULL));
     write(pipefd[1], "x", 1);
     pthread_join(th, NULL);
+
+    int selfdir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    printf("signal 0 through /proc/self: %s\n", err(syscall(SYS_pidfd_send_signal, selfdir, 0, NULL, 0)));
+    close(selfdir);
+    int regular = open("/proc/self/stat", O_RDONLY);
+    printf("through a /proc file that is no directory: %s\n", err(syscall(SYS_pidfd_send_signal, regular, 0, NULL, 0)));
+    close(regular);
 
     /* the fixed files */
     slurp("/proc/uptime", buf, sizeof buf);

@@ -898,8 +898,14 @@ func sys_pidfd_send_signal(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     default:
         guard pidfd >= 0, let f = fget(UInt64(pidfd)) else { return Errno.EBADF.negated }
         defer { fput(f) }
-        guard let n = pidfd_pid(f) else { return Errno.EBADF.negated }
-        (nr, type) = (n, f.flags & PIDFD_THREAD != 0 ? .pid : .tgid)
+        if let n = pidfd_pid(f) {
+            (nr, type) = (n, f.flags & PIDFD_THREAD != 0 ? .pid : .tgid)
+        } else {
+            // pidfd_to_pid(): a /proc/<pid> directory names its process too.
+            var err = Errno.EBADF
+            guard let n = tgid_pidfd_to_pid(f, &err) else { return err.negated }
+            (nr, type) = (n, .tgid)
+        }
     }
     switch flags {
     case PIDFD_SIGNAL_THREAD: type = .pid

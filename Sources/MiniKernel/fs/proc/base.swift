@@ -74,6 +74,18 @@ func proc_flush_pid(_ pid: Int32, start: UInt64) {
     }
 }
 
+/// tgid_pidfd_to_pid(): the process an open /proc/<pid> directory names,
+/// for pidfd_send_signal(); -EBADF for any other file, -ESRCH once the
+/// process is gone. (Linux's proc inode holds struct pid; here the number
+/// is checked against the task's start time, so a reused number is never
+/// taken for the old process — in the instant between this check and the
+/// signal, a reap and a reuse would have to both happen.)
+func tgid_pidfd_to_pid(_ f: File, _ err: inout Errno) -> Int32? {
+    guard let e = f.inode?.proc, e.type == .pidDir else { err = .EBADF; return nil }
+    guard tasklistLock.withLock({ proc_task_locked(e) != nil }) else { err = .ESRCH; return nil }
+    return e.pid
+}
+
 // MARK: - links
 
 /// Where following a /proc link leads.
