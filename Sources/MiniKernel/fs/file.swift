@@ -43,7 +43,7 @@ let SETFL_MASK: UInt32 = O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT
 
 /// What a File is open on; selects its file_operations (f_op).
 enum FileKind: UInt8 {
-    case regular, directory, console, null, zero, random, pipe, path, pidfd, proc
+    case regular, directory, console, null, zero, random, pipe, path, pidfd, proc, eventfd
 }
 
 /// file_operations: what read/write/... mean for one kind of file. A nil
@@ -74,6 +74,8 @@ final class File {
     var pipe: PipeInodeInfo? = nil
     /// private_data of a pidfd: the pid number it holds (fs/pidfs.swift).
     var pidNr: Int32 = 0
+    /// private_data of an eventfd (fs/eventfd.swift).
+    var eventfd: EventfdCtx? = nil
     /// The task_work list this file waits on for its __fput().
     var taskWorkNext: File? = nil
 
@@ -99,6 +101,7 @@ final class File {
         case .path: return FileOperations()
         case .pidfd: return pidfs_file_operations
         case .proc: return proc_file_operations
+        case .eventfd: return eventfd_fops
         }
     }
 }

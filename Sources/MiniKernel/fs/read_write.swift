@@ -10,7 +10,7 @@ import CShim
 let UIO_MAXIOV = 1024
 let MAX_RW_COUNT = 0x7fff_f000
 
-private func isStream(_ f: File) -> Bool { f.kind == .pipe || f.kind == .console }
+private func isStream(_ f: File) -> Bool { f.kind == .pipe || f.kind == .console || f.kind == .eventfd }
 
 func vfs_read(_ f: File, _ buf: UInt64, _ countIn: Int, _ pos: inout Int64) -> Int {
     guard f.readable else { return Errno.EBADF.negated }

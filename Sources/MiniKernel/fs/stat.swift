@@ -11,8 +11,9 @@ struct KStat {
     var atime = Timespec(), mtime = Timespec(), ctime = Timespec()
 }
 
-/// Device number of pipes' pipefs.
+/// Device numbers of pipes' pipefs and of anon_inodefs (eventfd, pidfd).
 private let PIPEFS_DEV: UInt32 = 0x0d
+private let ANON_INODE_DEV: UInt32 = 0x0e
 
 func inode_getattr(_ i: Inode) -> KStat {
     fs_lock.withLock {
@@ -35,6 +36,9 @@ func file_getattr(_ f: File) -> KStat {
         k.ino = p.ino
         k.dev = PIPEFS_DEV
         k.atime = p.ctime; k.mtime = p.ctime; k.ctime = p.ctime
+    } else if f.kind == .eventfd || f.kind == .pidfd {
+        k.mode = 0o600                  // an anonymous inode: no file type bits
+        k.dev = ANON_INODE_DEV
     } else {
         k.mode = S_IFCHR | 0o600        // the console opened by the kernel for init
         k.rdev = MKDEV(5, 1)

@@ -88,6 +88,8 @@ func proc_fd_anon_name(_ e: ProcEntry, _ buf: UnsafeMutableRawBufferPointer) -> 
         l.append("]")
     } else if f.kind == .pidfd {
         l.append("anon_inode:[pidfd]")
+    } else if f.kind == .eventfd {
+        l.append("anon_inode:[eventfd]")
     } else {
         l.append("/dev/console")
     }
