@@ -42,4 +42,25 @@ struct GlibcTests {
         let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck", smp: c.smp, timeout: 60)
         expectSameAsLinux(boot, nativeOutput: Console.text(native.stdout), nativeStatus: nativeStatus)
     }
+
+    /// `norandmaps` on MiniKernel's command line turns address-space randomisation off for
+    /// every process, as `setarch -R` (personality ADDR_NO_RANDOMIZE) does for one program
+    /// on Linux: Userland/glibc/aslr.c then sees nothing move, on both.
+    @Test("aslr: norandmaps on MiniKernel, setarch -R on Linux", arguments: [1, 4])
+    func norandmaps(smp: Int) async throws {
+        try await Build.ensure()
+        let binary = Repo.buildDir.appendingPathComponent("glibc/aslr")
+        let cwd = try TempDir.make("native-glibc")
+        defer { TempDir.remove(cwd) }
+        let native = try await HostJobs.run {
+            try await Subprocess.run(URL(fileURLWithPath: "/usr/bin/setarch"),
+                                     arguments: ["-R", Repo.runAsInit.path, binary.path], environment: ["HOME": "/", "TERM": "linux"],
+                                     currentDirectory: cwd, mergeStderr: true, timeout: 60)
+        }
+        let nativeStatus: Int32 = native.signaled ? native.status : native.status << 8
+        let cpio = try await BusyboxTests.initramfs(["/init=\(binary.path)"])
+        defer { TempDir.remove(cpio.deletingLastPathComponent()) }
+        let boot = try await QEMU.boot(initrd: cpio, append: "console=ttyS0 quiet lockcheck leakcheck norandmaps", smp: smp, timeout: 60)
+        expectSameAsLinux(boot, nativeOutput: Console.text(native.stdout), nativeStatus: nativeStatus)
+    }
 }

@@ -77,6 +77,64 @@ private func next_random() -> UInt64 {
     return atRandomState
 }
 
+// MARK: - Address-space randomisation
+
+/// kernel.randomize_va_space: 2 (stack, mmap base, PIE, brk) unless the
+/// command line says `norandmaps` (0).
+var randomize_va_space = 2
+/// ADDR_NO_RANDOMIZE: personality(2)'s flag that turns it off for one
+/// process and what it execs (`setarch -R`).
+let ADDR_NO_RANDOMIZE: UInt32 = 0x0040000
+/// STACK_RND_MASK (x86-64): the stack top moves by up to 16 GiB, in pages.
+let STACK_RND_MASK: UInt64 = 0x3f_ffff
+/// mmap_rnd_bits: mmap_base and a PIE's load address move by up to 2^28 pages.
+let MMAP_RND_BITS: UInt64 = 28
+
+/// Where a new address space puts what Linux randomises. Without
+/// randomisation (norandmaps, ADDR_NO_RANDOMIZE, the self-tests) every
+/// offset is 0, which is Linux's layout under `setarch -R`.
+struct ExecLayout {
+    /// randomize_stack_top(STACK_TOP).
+    var stackTop = STACK_TOP
+    /// arch_pick_mmap_layout(): where the top-down mmap area starts.
+    var mmapBase = MMAP_BASE
+    /// arch_align_stack(): bytes taken below the strings before the tables.
+    var spOffset: UInt64 = 0
+    /// ELF_ET_DYN_BASE + arch_mmap_rnd(): where a PIE with an interpreter goes.
+    var dynBase = ELF_ET_DYN_BASE
+    /// arch_randomize_brk() (randomize_va_space 2 only): brk moves up by a
+    /// page and up to 1 GiB more.
+    var randomizeBrk = false
+
+    /// The layout for a process that randomises (PF_RANDOMIZE) or not,
+    /// with `stackLimit` its RLIMIT_STACK (mmap_base leaves room for it).
+    static func pick(randomize: Bool, stackLimit: UInt64) -> ExecLayout {
+        var l = ExecLayout()
+        // arch/x86/mm/mmap.c mmap_base(): the gap below the stack is the stack
+        // limit, the stack's own random range and the guard gap, clamped.
+        var gap = stackLimit
+        let pad = (randomize ? STACK_RND_MASK << 12 : 0) + STACK_GUARD_GAP
+        if gap &+ pad > gap { gap += pad }
+        gap = min(max(gap, MMAP_MIN_GAP), TASK_SIZE / 6 * 5)
+        guard randomize else {
+            l.mmapBase = page_align_down(TASK_SIZE - gap)
+            return l
+        }
+        let mmapRnd = (get_random_u64() & ((1 << MMAP_RND_BITS) - 1)) << 12
+        l.mmapBase = page_align_down(TASK_SIZE - gap - mmapRnd)
+        l.stackTop = STACK_TOP - (get_random_u64() & STACK_RND_MASK) << 12
+        l.spOffset = get_random_u64() % 8192
+        l.dynBase = ELF_ET_DYN_BASE + (get_random_u64() & ((1 << MMAP_RND_BITS) - 1)) << 12
+        l.randomizeBrk = randomize_va_space > 1
+        return l
+    }
+}
+
+/// randomize_page(): `start` moved up by a random number of pages below `range`.
+private func randomize_page(_ start: UInt64, _ range: UInt64) -> UInt64 {
+    start + (get_random_u64() % (range >> 12)) << 12
+}
+
 /// One ELF file as load_elf_binary() first reads it: the header checked,
 /// the program headers found (load_elf_phdrs()), and what the PT_LOAD,
 /// PT_INTERP and PT_GNU_STACK entries say.
@@ -154,7 +212,7 @@ private func elf_interp_path(_ f: ElfFile, _ path: inout ByteString) -> Int {
 /// set, the failure came where Linux is past begin_new_exec() — mapping the
 /// interpreter — and the caller must finish the exec and die of SIGSEGV.
 func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
-                     into image: inout ElfImage, backing: Dentry? = nil) -> Int {
+                     into image: inout ElfImage, backing: Dentry? = nil, layout: ExecLayout = ExecLayout()) -> Int {
     var elf = ElfFile()
     let bad = elf_read_phdrs(file, bad: .ENOEXEC, into: &elf)
     if bad < 0 { return bad }
@@ -199,7 +257,8 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
     }
 
     guard let mm = mm_alloc() else { return Errno.ENOMEM.negated }
-    let m = elf_map_program(mm, elf, hasInterp: interp != nil, backing: backing)
+    mm.mmapBase = layout.mmapBase
+    let m = elf_map_program(mm, elf, hasInterp: interp != nil, backing: backing, layout: layout)
     if m.err != 0 {
         mmput(mm)
         return m.err
@@ -216,9 +275,9 @@ func load_elf_binary(_ file: ByteString, argv argvIn: ArgBuffer, envp: ArgBuffer
         interpBase = r.bias
         entry = interpElf.entry &+ r.bias
     }
-    let stackErr = elf_map_stack(mm, execStack: elf.execStack)
+    let stackErr = elf_map_stack(mm, execStack: elf.execStack, top: layout.stackTop)
     let sp = stackErr < 0 ? 0 : create_elf_tables(mm, file, elf.ph0, elf.phnum, bias: m.bias, interpBase: interpBase,
-                                                  entry: progEntry, argv: argv, envp: envp, execfn: execfn)
+                                                  entry: progEntry, argv: argv, envp: envp, execfn: execfn, layout: layout)
     guard sp != 0 else {
         mmput(mm)
         return Errno.ENOMEM.negated
@@ -267,7 +326,7 @@ private func elf_map(_ mm: MMStruct, _ image: ByteString, _ ph: Phdr, bias: UInt
 /// The program's segments: where they go (load_bias), their areas, and the
 /// code/data/brk fields. Returns the load bias, or err = -errno.
 private func elf_map_program(_ mm: MMStruct, _ elf: ElfFile, hasInterp: Bool,
-                             backing: Dentry?) -> (bias: UInt64, err: Int) {
+                             backing: Dentry?, layout: ExecLayout) -> (bias: UInt64, err: Int) {
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
     var bias: UInt64 = 0
@@ -277,7 +336,7 @@ private func elf_map_program(_ mm: MMStruct, _ elf: ElfFile, hasInterp: Bool,
         // the whole image, unless it asks for more than page alignment
         // (Linux 6.10+).
         if hasInterp || elf.maxAlign > PAGE_SIZE {
-            bias = (ELF_ET_DYN_BASE & ~(elf.maxAlign - 1)) &- elf.lo
+            bias = (layout.dynBase & ~(elf.maxAlign - 1)) &- elf.lo
         } else {
             let at = get_unmapped_area(mm, 0, elf.hi - elf.lo, 0)
             if at < 0 { return (0, at) }
@@ -305,8 +364,16 @@ private func elf_map_program(_ mm: MMStruct, _ elf: ElfFile, hasInterp: Bool,
     // A static PIE sits in the mmap area, where a growing heap would soon
     // collide with the next mapping: Linux (6.x, CONFIG_COMPAT_BRK off, as
     // distributions build it) moves its brk to the unused ELF_ET_DYN_BASE.
-    if elf.type == ET_DYN && !hasInterp { elfBrk = ELF_ET_DYN_BASE }
+    // (Linux 6.10+ moves it whether or not it randomises.)
+    let brkMoved = elf.type == ET_DYN && !hasInterp
+    if brkMoved { elfBrk = ELF_ET_DYN_BASE }
     mm.startBrk = page_align_up(elfBrk)
+    if layout.randomizeBrk {
+        // A page of gap after .bss unless moved, then arch_randomize_brk():
+        // up to 1 GiB higher on x86-64.
+        if !brkMoved { mm.startBrk += PAGE_SIZE }
+        mm.startBrk = randomize_page(mm.startBrk, 1 << 30)
+    }
     mm.brk = mm.startBrk
     return (bias, 0)
 }
@@ -340,11 +407,11 @@ private func load_elf_interp(_ mm: MMStruct, _ elf: ElfFile, backing: Dentry) ->
 /// The stack starts as one page under STACK_TOP (bprm_mm_init); the strings
 /// grow it as they are written, setup_arg_pages leaves 128 KiB below them,
 /// and faults below grow it on, up to RLIMIT_STACK.
-private func elf_map_stack(_ mm: MMStruct, execStack: Bool) -> Int {
+private func elf_map_stack(_ mm: MMStruct, execStack: Bool, top: UInt64) -> Int {
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
     let prot = RW | (execStack ? PROT_EXEC : 0)
-    let s = __do_mmap(mm, STACK_TOP - PAGE_SIZE, PAGE_SIZE, prot,
+    let s = __do_mmap(mm, top - PAGE_SIZE, PAGE_SIZE, prot,
                       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, extra: .stack)
     return s < 0 ? s : 0
 }
@@ -354,10 +421,10 @@ let STACK_EXPAND: UInt64 = 128 << 10
 
 /// setup_arg_pages(), the part that sizes the stack: 128 KiB below the
 /// lowest string `p`, but never more than RLIMIT_STACK in all.
-private func setup_arg_pages(_ mm: MMStruct, _ p: UInt64) {
+private func setup_arg_pages(_ mm: MMStruct, _ p: UInt64, top: UInt64) {
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
-    guard let stack = find_vma(mm, STACK_TOP - 1) else { return }
+    guard let stack = find_vma(mm, top - 1) else { return }
     let limit = current.signal.rlim[RLIMIT_STACK].cur & ~(PAGE_SIZE - 1)
     var base = page_align_down(p) - STACK_EXPAND
     if stack.end - base > limit { base = stack.end - max(limit, stack.end - stack.start) }
@@ -373,10 +440,11 @@ private func put_stack(_ mm: MMStruct, _ va: UInt64, _ src: UnsafeRawPointer?, _
 /// The strings (setup_arg_pages's layout) and create_elf_tables(): returns
 /// the initial RSP, or 0 when memory ran out.
 private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, _ phnum: Int, bias: UInt64,
-                               interpBase: UInt64, entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString) -> UInt64 {
+                               interpBase: UInt64, entry: UInt64, argv: ArgBuffer, envp: ArgBuffer, execfn: ByteString,
+                               layout: ExecLayout) -> UInt64 {
     // bprm->p starts one pointer below the top; execfn, then envp, then
     // argv strings are pushed below it, each list keeping its order.
-    var p = STACK_TOP - 8
+    var p = layout.stackTop - 8
     p -= UInt64(execfn.count + 1)
     let execfnAddr = p
     guard put_stack(mm, p, execfn.base.map { UnsafeRawPointer($0) }, execfn.count) else { return 0 }
@@ -390,10 +458,10 @@ private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, 
     mm.startStack = p
     mm.argStart = argStart; mm.argEnd = argStart + UInt64(argv.bytes)
     mm.envStart = envStart; mm.envEnd = envStart + UInt64(envp.bytes)
-    setup_arg_pages(mm, p)
+    setup_arg_pages(mm, p, top: layout.stackTop)
 
     // create_elf_tables()
-    p &= ~15                                   // arch_align_stack()
+    p = (p - layout.spOffset) & ~15            // arch_align_stack()
     let platform: StaticString = "x86_64"       // ELF_PLATFORM: utsname()->machine
     p -= UInt64(platform.utf8CodeUnitCount + 1)
     let platformAddr = p

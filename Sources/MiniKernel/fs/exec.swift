@@ -113,8 +113,12 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     if data.count >= 2 && data[0] == 35 && data[1] == 33 {         // "#!"
         return load_script(data, path, argv: argv, envp: envp, regs: regs, depth: depth)
     }
+    // Address-space randomisation, unless the command line or the process's
+    // personality (setarch -R) turns it off.
+    let randomize = randomize_va_space > 0 && current.personality & ADDR_NO_RANDOMIZE == 0
+    let layout = ExecLayout.pick(randomize: randomize, stackLimit: current.signal.rlim[RLIMIT_STACK].cur)
     var image = ElfImage()
-    let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image, backing: file)
+    let r = load_elf_binary(data, argv: argv, envp: envp, execfn: path, into: &image, backing: file, layout: layout)
     exe.release()
     if r < 0 && image.mm == nil { return r }
     guard let newMM = image.mm else { return Errno.ENOMEM.negated }
@@ -150,6 +154,7 @@ func bprm_execve(_ file: Dentry, _ path: ByteString, argv: ArgBuffer, envp: ArgB
     }
     me.setComm(path)
     me.flags.remove(.forkNoExec)
+    if randomize { me.flags.insert(.randomize) } else { me.flags.remove(.randomize) }
     unshare_sighand(me)
     flush_signal_handlers(me)
     sas_ss_reset(me)                 // the new image has no alternate signal stack

@@ -26,6 +26,7 @@ public func start_kernel(_ startInfo: UInt32) {
     if kernel_params.quiet { consoleLoglevel = 4 }
     if let level = kernel_params.loglevel, level >= 0 { consoleLoglevel = level }
     lockcheck_enabled = kernel_params.lockcheck
+    if kernel_params.norandmaps { randomize_va_space = 0 }
 
     // The boot page tables already map all of low memory, so the ACPI
     // tables and the HPET are reachable: calibrate the clock first, and every

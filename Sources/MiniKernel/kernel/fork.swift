@@ -140,6 +140,7 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     // real-time policy or a negative nice, neither of which exists here, and is
     // itself not inherited.
     p.policy = parentTask.policy
+    p.personality = parentTask.personality
     p.cpu = parentTask.cpu
     p.pdeathSignal = 0
     p.startTime = ktime_get_ns()

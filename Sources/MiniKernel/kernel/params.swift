@@ -25,6 +25,8 @@ struct KernelParams {
     var loglevel: Int? = nil
     /// smpboot.timeout_ms=N: how long the boot CPU waits for each AP (10 s).
     var smpbootTimeoutMs: Int? = nil
+    /// norandmaps: no address-space randomisation (randomize_va_space = 0).
+    var norandmaps = false
 }
 
 var kernel_params = KernelParams()
@@ -90,6 +92,7 @@ func parse_kernel_params(_ line: ByteString) -> KernelParams {
         else if name.equals("tick_hz") { p.tickHz = value.integerValue }
         else if name.equals("loglevel") { p.loglevel = value.integerValue }
         else if name.equals("smpboot.timeout_ms") { p.smpbootTimeoutMs = value.integerValue }
+        else if name.equals("norandmaps") { p.norandmaps = true }
     }
     return p
 }
@@ -97,7 +100,8 @@ func parse_kernel_params(_ line: ByteString) -> KernelParams {
 /// Parameters the kernel itself consumes; the rest go to init.
 private func isKernelParam(_ name: ByteString) -> Bool {
     for k: StaticString in ["console", "quiet", "ktest", "init", "rdinit", "crashtest", "rdlist", "trace",
-                            "lockcheck", "sched_seed", "tick_hz", "leakcheck", "loglevel", "earlyprintk", "panic", "nokaslr"] {
+                            "lockcheck", "sched_seed", "tick_hz", "leakcheck", "loglevel", "earlyprintk", "panic", "nokaslr",
+                            "norandmaps"] {
         if name.equals(k) { return true }
     }
     // Linux keeps dotted words (module.param) for itself too.

@@ -110,6 +110,7 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "rt_sigsuspend",    x86_64: 130, generic: 133, fn: sys_rt_sigsuspend),
     SyscallEntry(name: "sigaltstack",      x86_64: 131, generic: 132, fn: sys_sigaltstack),
     SyscallEntry(name: "mknod",            x86_64: 133, generic: -1,  fn: sys_mknod),
+    SyscallEntry(name: "personality",     x86_64: 135, generic: 92,  fn: sys_personality),
     SyscallEntry(name: "statfs",           x86_64: 137, generic: 43,  fn: sys_statfs),
     SyscallEntry(name: "fstatfs",          x86_64: 138, generic: 44,  fn: sys_fstatfs),
     SyscallEntry(name: "sched_setparam",  x86_64: 142, generic: 118, fn: sys_sched_setparam),

@@ -42,6 +42,15 @@ private func rng_next_locked() -> UInt64 {
 }
 
 /// `count` random bytes to user memory: the count, or -EFAULT.
+/// get_random_u64(): one value for the kernel's own use (address-space
+/// randomisation).
+func get_random_u64() -> UInt64 {
+    rngLock.withLock { () -> UInt64 in
+        rngState[0] ^= rdtsc()
+        return rng_next_locked()
+    }
+}
+
 func get_random_bytes_user(_ buf: UInt64, _ count: Int) -> Int {
     var done = 0
     rngLock.withLock { rngState[0] ^= rdtsc() }

@@ -29,7 +29,7 @@
 
 /// What a procfs inode shows.
 enum ProcType: UInt8 {
-    case root, selfLink, meminfo, uptime, loadavg, sys, sysKernel, pidMax
+    case root, selfLink, meminfo, uptime, loadavg, sys, sysKernel, pidMax, randomizeVaSpace
     case pidDir, fdDir, status, comm, cmdline, stat, exe, fd
 }
 
@@ -137,6 +137,7 @@ private func proc_show(_ e: ProcEntry, _ m: inout SeqFile) -> Int {
     case .uptime: return uptime_proc_show(&m)
     case .loadavg: return loadavg_proc_show(&m)
     case .pidMax: return proc_pid_max_show(&m)
+    case .randomizeVaSpace: return proc_randomize_va_space_show(&m)
     case .stat: return proc_pid_stat(e, &m)
     case .status: return proc_pid_status(e, &m)
     case .cmdline: return proc_pid_cmdline(e, &m)

@@ -1,6 +1,7 @@
 // The root of /proc and its fixed entries. Linux: fs/proc/root.c
 // (proc_fill_super, proc_root_lookup, proc_root_readdir, proc_kill_sb),
-// fs/proc/proc_sysctl.c (/proc/sys, reduced here to kernel/pid_max).
+// fs/proc/proc_sysctl.c (/proc/sys, reduced here to kernel/pid_max and
+// kernel/randomize_va_space).
 //
 // `mount -t proc proc /proc` makes a root whose names are the fixed
 // entries, in Linux's order, then "self" and one directory per process
@@ -56,8 +57,9 @@ private func proc_fixed_entry(_ dir: ProcType, _ i: Int) -> (name: StaticString,
     case (.root, 2): return ("loadavg", .loadavg, S_IFREG | 0o444)
     case (.root, 3): return ("meminfo", .meminfo, S_IFREG | 0o444)
     case (.sys, 0): return ("kernel", .sysKernel, S_IFDIR | 0o555)
-    // Linux's pid_max is writable (0644); here it reads only.
+    // Linux's are writable (0644); here they read only.
     case (.sysKernel, 0): return ("pid_max", .pidMax, S_IFREG | 0o444)
+    case (.sysKernel, 1): return ("randomize_va_space", .randomizeVaSpace, S_IFREG | 0o444)
     default: return nil
     }
 }
@@ -112,5 +114,11 @@ private func next_tgid(_ nr: Int32) -> Int32? {
 /// /proc/sys/kernel/pid_max.
 func proc_pid_max_show(_ m: inout SeqFile) -> Int {
     m.puts("\(PID_MAX_DEFAULT)\n")
+    return 0
+}
+
+/// /proc/sys/kernel/randomize_va_space: 2, or 0 after `norandmaps`.
+func proc_randomize_va_space_show(_ m: inout SeqFile) -> Int {
+    m.puts("\(randomize_va_space)\n")
     return 0
 }

@@ -43,6 +43,7 @@ struct TaskFlags: OptionSet {
     static let forkNoExec = TaskFlags(rawValue: 0x0000_0040)   // PF_FORKNOEXEC: forked, not yet exec'd
     static let dumpCore = TaskFlags(rawValue: 0x0000_0200)     // PF_DUMPCORE: this task dumped core
     static let signaled = TaskFlags(rawValue: 0x0000_0400)     // PF_SIGNALED: killed by a signal
+    static let randomize = TaskFlags(rawValue: 0x0040_0000)    // PF_RANDOMIZE: its address space is randomised
     static let kthread = TaskFlags(rawValue: 0x0020_0000)      // PF_KTHREAD
 }
 
@@ -164,6 +165,8 @@ final class Task {
     /// task->policy: SCHED_NORMAL, SCHED_BATCH or SCHED_IDLE (kernel/sched/syscalls.swift),
     /// all run by the one fair scheduler; and SCHED_RESET_ON_FORK.
     var policy: Int32 = 0
+    /// task->personality (kernel/exec_domain.swift): ADDR_NO_RANDOMIZE and friends.
+    var personality: UInt32 = 0
     var schedResetOnFork = false
 
     /// Pid hash chain (kernel/pid.swift).
