@@ -52,11 +52,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "build"
-PROGRAMS = ["boot", "spawn_reap", "exit_latency", "group_exit", "tree", "busybox_spawn"]
+PROGRAMS = ["boot", "spawn_reap", "exit_latency", "group_exit", "tree", "busybox_spawn", "dynamic_spawn"]
 # Programs whose initramfs also holds Debian's static busybox and its applet links
 # (scripts/busybox-initramfs.sh); skipped, with a note, when /bin/busybox is missing.
 BUSYBOX_PROGRAMS = {"busybox_spawn"}
 BUSYBOX = Path(os.environ.get("BUSYBOX", "/bin/busybox"))
+# Programs whose initramfs also holds Debian's dynamic dash and python3.11 with their
+# libraries and the standard library (tools/mkinitramfs); skipped without them.
+DYNAMIC_PROGRAMS = {"dynamic_spawn"}
+DYNAMIC_NEEDS = ["/usr/bin/dash", "/usr/bin/python3.11", "/usr/lib/python3.11/os.py"]
+PYTHON_STDLIB = "/usr/lib/python3.11"
+PYTHON_UNUSED = ["test", "idlelib", "tkinter", "ensurepip", "lib2to3", "pydoc_data", "turtledemo",
+                 "config-3.11-x86_64-linux-gnu"]
 APPEND = "console=ttyS0 quiet init=/init panic=-1"
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 KERNELS = ["minikernel", "linux"]
@@ -92,6 +99,18 @@ def make_initramfs(program):
     src = BUILD / "userland" / "bench" / program
     dst = BUILD / "bench" / "initramfs" / f"{program}.cpio"
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if program in DYNAMIC_PROGRAMS:
+        # /dev/urandom: CPython seeds its hashes from getrandom(GRND_NONBLOCK), which Linux
+        # refuses this early in a boot without a hardware RNG; it then reads the device.
+        cmd = [str(REPO / "tools" / "mkinitramfs"), "-o", str(dst), "--add", f"/init={src}",
+               "--add", "/dev/urandom=c:666:1:9", "--add", "/dev/null=c:666:1:3",
+               "/usr/bin/dash", "/usr/bin/python3.11", "--dir", PYTHON_STDLIB]
+        for d in PYTHON_UNUSED:
+            cmd += ["--exclude", os.path.join(PYTHON_STDLIB, d)]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        if p.returncode != 0:
+            sys.exit(f"bench: tools/mkinitramfs failed: {p.stdout.decode(errors='replace')}")
+        return dst
     if program in BUSYBOX_PROGRAMS:
         # busybox, its applet links (/bin/sh), the program as /init and /dev/console.
         p = subprocess.run([str(REPO / "scripts" / "busybox-initramfs.sh"), str(dst), f"/init={src}",
@@ -289,6 +308,12 @@ def main():
         busybox_note = f"{', '.join(sorted(BUSYBOX_PROGRAMS & set(programs)))} not run: no {BUSYBOX} (apt-get install busybox-static)"
         log(f"bench: {busybox_note}")
         programs = [p for p in programs if p not in BUSYBOX_PROGRAMS]
+    missing = [p for p in DYNAMIC_NEEDS if not os.path.exists(p)]
+    if DYNAMIC_PROGRAMS & set(programs) and missing:
+        note = f"{', '.join(sorted(DYNAMIC_PROGRAMS & set(programs)))} not run: no {', '.join(missing)} (apt-get install dash python3.11)"
+        busybox_note = f"{busybox_note}; {note}" if busybox_note else note
+        log(f"bench: {note}")
+        programs = [p for p in programs if p not in DYNAMIC_PROGRAMS]
     for p in programs:
         if not (BUILD / "userland" / "bench" / p).exists():
             sys.exit(f"bench: build/userland/bench/{p} is missing: run `make bench`")
@@ -528,6 +553,8 @@ def main():
     target("reparenting tree (tree, total)", ("tree", "total_ns", ()), 1 / 4)
     target("sh -c true spawned by busybox (busybox_spawn, mean of 200; issue 12)",
            ("busybox_spawn", "sh_c_true_ns", ()), 1 / 4)
+    target("dash -c true, start to exit (dynamic_spawn; issue 13)", ("dynamic_spawn", "dash_c_true_ns", ()), 1 / 2)
+    target("python3 -c pass, start to exit (dynamic_spawn; issue 13)", ("dynamic_spawn", "python_c_pass_ns", ()), 1 / 2)
     target("boot: QEMU start to init's first line", ("boot", "qemu_start_to_init_ns", ()), 1 / 30)
     target("boot: kernel's CLOCK_MONOTONIC at init", ("boot", "monotonic_at_init_us", ()), 1 / 30)
     t_mem = mem["minikernel"]["thread"]
