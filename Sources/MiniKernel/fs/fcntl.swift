@@ -29,6 +29,10 @@ func sys_fcntl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         if f.kind == .path { return Errno.EBADF.negated }
         f.flags = (f.flags & ~SETFL_MASK) | (UInt32(truncatingIfNeeded: arg) & SETFL_MASK)
         return 0
+    case F_SETPIPE_SZ, F_GETPIPE_SZ:
+        return f.kind == .path ? Errno.EBADF.negated : pipe_fcntl(f, cmd, arg)
+    case F_ADD_SEALS, F_GET_SEALS:
+        return f.kind == .path ? Errno.EBADF.negated : memfd_fcntl(f, cmd, arg)
     default:
         return f.kind == .path ? Errno.EBADF.negated : Errno.EINVAL.negated
     }

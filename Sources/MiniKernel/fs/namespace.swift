@@ -28,6 +28,14 @@ let MNT_FORCE: UInt64 = 1, MNT_DETACH: UInt64 = 2, MNT_EXPIRE: UInt64 = 4, UMOUN
 
 private var next_sb_dev: UInt32 = ROOT_DEV + 1
 
+/// get_anon_bdev(): a device number of its own for a filesystem (a mount,
+/// the memfd root). fs_lock held, or at boot.
+func alloc_anon_dev() -> UInt32 {
+    let d = next_sb_dev
+    next_sb_dev += 1
+    return d
+}
+
 /// follow_mount(): the top of whatever is mounted on `d`. fs_lock held.
 func follow_mount(_ d: Dentry) -> Dentry {
     var c = d
@@ -63,11 +71,10 @@ func sys_mount(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     return fs_lock.withLock { () -> Int in
         if target.unhashed { return Errno.ENOENT.negated }
         let top = follow_mount(target)
-        let dev = next_sb_dev
+        let dev = alloc_anon_dev()
         let made = isProc ? proc_fill_super(dev) : ramfs_get_inode(S_IFDIR | (fstype.equals("tmpfs") ? 0o1777 : 0o755))
         guard let inode = made else { return Errno.ENOMEM.negated }
         inode.sbDev = dev
-        next_sb_dev += 1
         let root = Dentry(inode: inode)     // its one reference is the mount's
         inode.count = 1
         root.mountpoint = top

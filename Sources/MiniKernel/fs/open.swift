@@ -193,11 +193,13 @@ func sys_faccessat(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_faccessat(r
 func sys_access(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_faccessat(UInt64(bitPattern: Int64(AT_FDCWD)), regs.arg0, regs.arg1, 0) }
 
 private func chmod_inode(_ i: Inode, _ mode: UInt64) -> Int {
-    fs_lock.withLock {
+    fs_lock.withLock { () -> Int in
+        // F_SEAL_EXEC: a sealed memfd's exec bits stay as they are.
+        if i.seals & F_SEAL_EXEC != 0 && (UInt32(mode & 0o111) ^ (i.mode & 0o111)) != 0 { return Errno.EPERM.negated }
         i.mode = (i.mode & S_IFMT) | UInt32(mode & 0o7777)
         i.ctime = current_time()
+        return 0
     }
-    return 0
 }
 
 func do_fchmodat(_ dfd: UInt64, _ upath: UInt64, _ mode: UInt64, _ flags: UInt64) -> Int {
@@ -251,6 +253,10 @@ private func do_truncate(_ i: Inode, _ length: Int64) -> Int {
     var shrunk = false
     let r = fs_lock.withLock { () -> Int in
         if i.writeDenied > 0 { return Errno.ETXTBSY.negated }
+        if i.memfd {
+            let e = memfd_check_size_locked(i, Int(clamping: length))
+            if e < 0 { return e }
+        }
         shrunk = Int(clamping: length) < i.size
         return ramfs_truncate_locked(i, Int(clamping: length))
     }
@@ -291,6 +297,7 @@ func sys_fallocate(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let (end, o) = off.addingReportingOverflow(len)
     if o { return Errno.EFBIG.negated }
     return fs_lock.withLock {
+        if i.memfd && Int(clamping: end) > i.size && i.seals & F_SEAL_GROW != 0 { return Errno.EPERM.negated }
         guard ramfs_allocate_locked(i, Int(off), Int(clamping: end)) else { return Errno.ENOSPC.negated }
         if mode == 0 && Int(end) > i.size { return ramfs_truncate_locked(i, Int(end)) }
         return 0

@@ -1,7 +1,9 @@
 // Pipes. Linux: fs/pipe.c.
 //
 // A pipe is a ring of PIPE_DEF_BUFFERS (16) pages, 64 KiB, shared by a read
-// end and a write end (two Files). head and tail count bytes ever written
+// end and a write end (two Files); fcntl(F_SETPIPE_SZ) makes the ring any
+// power of two of pages (F_GETPIPE_SZ reads it), and a resize that would
+// not hold what is in the pipe is -EBUSY. head and tail count bytes ever written
 // and read; a page is allocated when the writer first reaches it and freed
 // once the reader has left it, so an idle pipe holds at most one page.
 //
@@ -37,7 +39,11 @@ private var next_pipe_ino: UInt64 = 1_000_000
 final class PipeInodeInfo {
     let lock = SpinLock(name: "pipe->mutex")
     let wait = WaitQueueHead()
+    /// The ring: `nrBufs` slots, each a page's address or 0; inline up to
+    /// 16 slots, kmalloc'd beyond (pipe->bufs, pipe->max_usage).
     var pages = InlineArray<16, UInt64>(repeating: 0)
+    var bigRing: UnsafeMutablePointer<UInt64>? = nil
+    var nrBufs = PIPE_DEF_BUFFERS
     var head = 0
     var tail = 0
     var readers = 0
@@ -58,9 +64,17 @@ final class PipeInodeInfo {
     }
 }
 
-/// Bytes a writer may add now: the pages from the reader's page on, 16 of
-/// them (Linux's 16 pipe_buffer slots; a slot the reader is still in is not free).
-private func pipe_room(_ p: PipeInodeInfo) -> Int { (p.tail / 4096 + PIPE_DEF_BUFFERS) * 4096 - p.head }
+extension PipeInodeInfo {
+    /// The slot that holds absolute page number `page` (byte offset / 4096).
+    func slot(_ page: Int) -> UInt64 { bigRing.map { $0[page % nrBufs] } ?? pages[page % nrBufs] }
+    func setSlot(_ page: Int, _ v: UInt64) {
+        if let r = bigRing { r[page % nrBufs] = v } else { pages[page % nrBufs] = v }
+    }
+}
+
+/// Bytes a writer may add now: the pages from the reader's page on, nrBufs
+/// of them (Linux's pipe_buffer slots; a slot the reader is still in is not free).
+private func pipe_room(_ p: PipeInodeInfo) -> Int { (p.tail / 4096 + p.nrBufs) * 4096 - p.head }
 
 private func pipe_wake(_ p: PipeInodeInfo) {
     wake_up_all(p.wait)
@@ -71,10 +85,9 @@ private func pipe_wake(_ p: PipeInodeInfo) {
 private func pipe_free_consumed(_ p: PipeInodeInfo, _ oldTail: Int) {
     var page = oldTail / 4096
     while page < p.tail / 4096 {
-        let slot = page % PIPE_DEF_BUFFERS
-        if p.pages[slot] != 0 {
-            free_pages(__pa(p.pages[slot]), order: 0)
-            p.pages[slot] = 0
+        if p.slot(page) != 0 {
+            free_pages(__pa(p.slot(page)), order: 0)
+            p.setSlot(page, 0)
         }
         page += 1
     }
@@ -90,7 +103,7 @@ private func pipe_read(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int6
         let avail = p.head - p.tail
         if avail > 0 {
             let n = min(avail, count - ret, 4096 - p.tail % 4096)
-            let src = p.pages[(p.tail / 4096) % PIPE_DEF_BUFFERS] + UInt64(p.tail % 4096)
+            let src = p.slot(p.tail / 4096) + UInt64(p.tail % 4096)
             bounce.copyMemory(from: UnsafeRawPointer(bitPattern: UInt(src))!, byteCount: n)
             let oldTail = p.tail
             p.tail += n
@@ -141,13 +154,13 @@ private func pipe_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int
             if pipe_room(p) >= (atomic ? chunk - done : 1) {
                 var wrote = 0
                 while done < chunk && pipe_room(p) > 0 {
-                    let slot = (p.head / 4096) % PIPE_DEF_BUFFERS
-                    if p.pages[slot] == 0 {
-                        guard let page = alloc_page() else { break }
-                        p.pages[slot] = page.virt
+                    let page = p.head / 4096
+                    if p.slot(page) == 0 {
+                        guard let frame = alloc_page() else { break }
+                        p.setSlot(page, frame.virt)
                     }
                     let n = min(chunk - done, 4096 - p.head % 4096, pipe_room(p))
-                    let dst = p.pages[slot] + UInt64(p.head % 4096)
+                    let dst = p.slot(page) + UInt64(p.head % 4096)
                     UnsafeMutableRawPointer(bitPattern: UInt(dst))!.copyMemory(from: UnsafeRawPointer(bounce + done), byteCount: n)
                     p.head += n
                     done += n
@@ -219,7 +232,8 @@ func pipe_release(_ f: File) {
 
 /// free_pipe_info(): the pages, the queue, the pipe.
 private func free_pipe_info(_ p: PipeInodeInfo) {
-    for i in 0..<PIPE_DEF_BUFFERS where p.pages[i] != 0 { free_pages(__pa(p.pages[i]), order: 0) }
+    for i in 0..<p.nrBufs where p.slot(i) != 0 { free_pages(__pa(p.slot(i)), order: 0) }
+    kfree(p.bigRing.map { UnsafeMutableRawPointer($0) })
     kfree_object(p.wait)
     kfree_object(p)
     nr_pipes.wrappingSubtract(1, ordering: .relaxed)
@@ -310,3 +324,59 @@ func do_pipe2(_ fildes: UInt64, _ flags: UInt64) -> Int {
 
 func sys_pipe2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_pipe2(regs.arg0, regs.arg1) }
 func sys_pipe(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_pipe2(regs.arg0, 0) }
+
+// MARK: - F_SETPIPE_SZ, F_GETPIPE_SZ
+
+let F_SETPIPE_SZ: UInt64 = 1031, F_GETPIPE_SZ: UInt64 = 1032
+
+/// round_pipe_size(): a power of two of pages, at least one; 0 past 2 GiB.
+private func round_pipe_size(_ size: UInt64) -> UInt64 {
+    if size > 1 << 31 { return 0 }
+    var n = PAGE_SIZE
+    while n < size { n <<= 1 }
+    return n
+}
+
+/// pipe_resize_ring(): the pages in the pipe move to a ring of `nr` slots,
+/// each to the slot of its page number; -EBUSY if they would not fit.
+private func pipe_resize_ring(_ p: PipeInodeInfo, _ nr: Int) -> Int {
+    var big: UnsafeMutablePointer<UInt64>? = nil
+    if nr > PIPE_DEF_BUFFERS {
+        guard let m = kzalloc(nr * 8) else { return Errno.ENOMEM.negated }
+        big = m.bindMemory(to: UInt64.self, capacity: nr)
+    }
+    let flags = p.lock.lockIrqSave()
+    let first = p.tail / 4096, last = max(p.head - 1, p.tail) / 4096
+    if last - first + 1 > nr {
+        p.lock.unlockIrqRestore(flags)
+        kfree(big.map { UnsafeMutableRawPointer($0) })
+        return Errno.EBUSY.negated
+    }
+    // The new ring, each live page in the slot of its page number there.
+    let oldBig = p.bigRing
+    if let big {
+        for page in first...last { big[page % nr] = p.slot(page) }
+        p.pages = InlineArray<16, UInt64>(repeating: 0)
+    } else {
+        var ring = InlineArray<16, UInt64>(repeating: 0)
+        for page in first...last { ring[page % nr] = p.slot(page) }
+        p.pages = ring
+    }
+    p.bigRing = big
+    p.nrBufs = nr
+    p.lock.unlockIrqRestore(flags)
+    kfree(oldBig.map { UnsafeMutableRawPointer($0) })
+    pipe_wake(p)                                        // a bigger ring: writers may go on
+    return 0
+}
+
+/// pipe_fcntl(): F_SETPIPE_SZ and F_GETPIPE_SZ on either end of a pipe or
+/// FIFO; -EBADF on any other file.
+func pipe_fcntl(_ f: File, _ cmd: UInt64, _ arg: UInt64) -> Int {
+    guard let p = f.pipe else { return Errno.EBADF.negated }
+    if cmd == F_GETPIPE_SZ { return p.lock.withLock { p.nrBufs } * Int(PAGE_SIZE) }
+    let size = round_pipe_size(arg & 0xffff_ffff)
+    if size == 0 { return Errno.EINVAL.negated }
+    let r = pipe_resize_ring(p, Int(size / PAGE_SIZE))
+    return r < 0 ? r : Int(size)
+}

@@ -301,6 +301,10 @@ func do_mmap_file(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64, _ prot: UInt64,
         return Errno.EINVAL.negated
     }
     guard let d = f.dentry else { return Errno.ENODEV.negated }
+    // memfd_check_seals_mmap(): a write-sealed memfd maps shared only read-only,
+    // and for good (no VM_MAYWRITE).
+    let writeSealed = d.inode.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+    if writeSealed && type != MAP_PRIVATE && prot & PROT_WRITE != 0 { return Errno.EPERM.negated }
     mm.mmapLock.lock()
     defer { mm.mmapLock.unlock() }
     let shared = type != MAP_PRIVATE
@@ -310,5 +314,17 @@ func do_mmap_file(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64, _ prot: UInt64,
         vma.flags.remove(.mayWrite)
         vma.flags.insert(.mayShare)
     }
+    if r >= 0 && shared && writeSealed, let vma = find_vma(mm, UInt64(r)) { vma.flags.remove(.mayWrite) }
     return r
+}
+
+/// mapping_writably_mapped(): does a shared mapping that may be written map
+/// `i`? (F_SEAL_WRITE is refused then.) fs_lock held.
+func mapping_writably_mapped_locked(_ i: Inode) -> Bool {
+    var v = i.iMmap
+    while let vma = v {
+        if vma.isShared && vma.flags.contains(.mayWrite) { return true }
+        v = vma.iMmapNext
+    }
+    return false
 }

@@ -64,6 +64,9 @@ final class Inode {
     var writeDenied = 0
     /// What it shows, on procfs (fs/proc/); nil elsewhere.
     var proc: ProcEntry? = nil
+    /// A memfd (mm/memfd.swift), and its seals (F_SEAL_*).
+    var memfd = false
+    var seals: UInt32 = 0
     /// i_mapping: page-sized copies of the data that mappings share (mm/filemap.swift);
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
@@ -341,6 +344,11 @@ private func ramfs_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout In
     var done = 0
     var chunk = InlineArray<512, UInt8>(repeating: 0)
     if f.flags & O_APPEND != 0 { pos = Int64(fs_lock.withLock { inode.size }) }
+    if inode.memfd {
+        let p = Int(pos)
+        let e = fs_lock.withLock { memfd_check_write_locked(inode, p, count) }
+        if e < 0 { return e }
+    }
     while done < count {
         let n = min(RW_CHUNK, count - done)
         let ok = withUnsafeMutableBytes(of: &chunk) { copy_from_user($0.baseAddress!, buf + UInt64(done), n) }
@@ -486,4 +494,5 @@ func init_rootfs() {
     inode.count = 1
     ramfs_root = d
     _ = poll_wq.head          // made now, not inside the first workload (leakcheck)
+    memfd_init()
 }
