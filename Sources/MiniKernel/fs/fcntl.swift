@@ -29,6 +29,11 @@ func sys_fcntl(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
         if f.kind == .path { return Errno.EBADF.negated }
         f.flags = (f.flags & ~SETFL_MASK) | (UInt32(truncatingIfNeeded: arg) & SETFL_MASK)
         return 0
+    case F_GETLK, F_OFD_GETLK:
+        return f.kind == .path ? Errno.EBADF.negated : fcntl_getlk(f, arg, ofd: cmd == F_OFD_GETLK)
+    case F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW:
+        if f.kind == .path { return Errno.EBADF.negated }
+        return fcntl_setlk(f, arg, ofd: cmd >= F_OFD_GETLK, wait: cmd == F_SETLKW || cmd == F_OFD_SETLKW)
     case F_SETPIPE_SZ, F_GETPIPE_SZ:
         return f.kind == .path ? Errno.EBADF.negated : pipe_fcntl(f, cmd, arg)
     case F_ADD_SEALS, F_GET_SEALS:

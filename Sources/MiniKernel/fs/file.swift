@@ -129,8 +129,9 @@ func fput(_ f: File) {
     __fput(f)
 }
 
-/// __fput(): the file's release; the inode and name go with it.
+/// __fput(): the file's release; its OFD locks, the inode and name go with it.
 func __fput(_ f: File) {
+    locks_remove_file(f)
     if let rel = f.fOp.release { rel(f) }
     if let d = f.dentry { fs_lock.withLock { dput_locked(d) } }
     f.dentry = nil
@@ -259,8 +260,16 @@ func close_fd(_ fd: UInt64) -> Int {
     }
     free_fd_slot(files, Int(fd))
     files.fileLock.unlockIrqRestore(flags)
-    fput(f)      // filp_close(): no flush method here
+    filp_close(f, files)
     return 0
+}
+
+/// filp_close(): a descriptor of `files` lets go of `f`: the table's POSIX
+/// locks on the file go with it (fs/locks.swift), then the reference. (No
+/// flush method here.)
+func filp_close(_ f: File, _ files: FilesStruct) {
+    locks_remove_posix(f, files)
+    fput(f)
 }
 
 /// dup_fd(): fork's private copy of the table; every file gains a reference.
@@ -298,7 +307,7 @@ func close_files(_ files: FilesStruct) -> Int {
     for i in 0..<files.maxFds {
         if let f = files.get(i) {
             files.set(i, nil)
-            fput(f)
+            filp_close(f, files)
             n += 1
         }
     }
@@ -329,7 +338,7 @@ func do_close_on_exec(_ files: FilesStruct) {
                 free_fd_slot(files, fd)
                 return f
             }
-            if let v = victim { fput(v) }
+            if let v = victim { filp_close(v, files) }
         }
         word += 1
     }
@@ -367,7 +376,7 @@ private func do_dup2(_ files: FilesStruct, _ f: File, _ fd: Int, cloexec: Bool) 
     files.set(fd, f)
     files.setCloexec(fd, cloexec)
     files.fileLock.unlockIrqRestore(flags)
-    if let old { fput(old) }
+    if let old { filp_close(old, files) }
     return fd
 }
 

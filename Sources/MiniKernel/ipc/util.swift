@@ -92,8 +92,8 @@ func ipc_addid<T: IpcObject>(_ ids: inout IpcIds<T>, _ new: T, limit: Int) -> Bo
 
 /// Takes `obj` off a singly linked list that starts at `head` and is chained
 /// through the link `next` reads and `setNext` writes (the ids' list, an
-/// array's and a process's undo lists). The lists are short: a program has a
-/// handful of IPC objects.
+/// array's and a process's undo lists; an inode's record locks, /proc's
+/// mounts). The lists are short: a program has a handful of each.
 func slist_remove<T: AnyObject>(_ head: inout T?, _ obj: T, _ next: (T) -> T?, _ setNext: (T, T?) -> Void) {
     if head === obj {
         head = next(obj)

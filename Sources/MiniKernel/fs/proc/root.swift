@@ -36,17 +36,11 @@ func proc_mounted_locked(_ root: Dentry) { proc_mounts = ProcMount(root: root, n
 
 /// proc_kill_sb(): an unmounted root leaves the list. fs_lock held.
 func proc_kill_sb_locked(_ root: Dentry) {
-    var prev: ProcMount? = nil
     var c = proc_mounts
-    while let m = c {
-        if m.root === root {
-            if let prev { prev.next = m.next } else { proc_mounts = m.next }
-            kfree_object(m)
-            return
-        }
-        prev = m
-        c = m.next
-    }
+    while let m = c, m.root !== root { c = m.next }
+    guard let m = c else { return }
+    slist_remove(&proc_mounts, m, { $0.next }, { $0.next = $1 })
+    kfree_object(m)
 }
 
 /// The fixed entries of the root (proc_root's children) and of /proc/sys.

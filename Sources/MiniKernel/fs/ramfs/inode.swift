@@ -67,6 +67,8 @@ final class Inode {
     /// A memfd (mm/memfd.swift), and its seals (F_SEAL_*).
     var memfd = false
     var seals: UInt32 = 0
+    /// i_flctx: the record locks on it (fs/locks.swift), under file_lock_lock.
+    var locks: FileLock? = nil
     /// i_mapping: page-sized copies of the data that mappings share (mm/filemap.swift);
     /// a frame address per page index, 0 when not cached.
     var pageCache: UnsafeMutablePointer<UInt64>? = nil
@@ -494,5 +496,6 @@ func init_rootfs() {
     inode.count = 1
     ramfs_root = d
     _ = poll_wq.head          // made now, not inside the first workload (leakcheck)
+    _ = file_lock_wq.head
     memfd_init()
 }
