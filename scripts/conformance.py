@@ -107,6 +107,18 @@ def results(console):
     return out
 
 
+def name_unnamed(mk, lx):
+    """An unnamed test on one kernel takes the name the other kernel's run gives the test
+    at the same place, when both ran the same number (the order is unittest's, the same)."""
+    if mk is None or lx is None or len(mk) != len(lx):
+        return
+    for res, other in ((mk, lx), (lx, mk)):
+        names, others = list(res), list(other)
+        for k, name in enumerate(names):
+            if name.startswith("(unnamed test") and not others[k].startswith("(unnamed test") and others[k] not in res:
+                res[others[k]] = res.pop(name)
+
+
 def count(res):
     if res is None:
         return "no result"
@@ -149,6 +161,7 @@ def main():
                     with open(os.path.join(args.keep, f"{module}.{name}.log"), "w") as f:
                         f.write(text)
             mk, lx = results(mk_console), results(lx_console)
+            name_unnamed(mk, lx)
             rows.append((module, count(mk) + ("" if mk is not None else f" (QEMU status {mk_rc})"),
                          count(lx) + ("" if lx is not None else f" (QEMU status {lx_rc})")))
             print(f"conformance: {module}: MiniKernel {rows[-1][1]}; Linux {rows[-1][2]}", file=sys.stderr, flush=True)
