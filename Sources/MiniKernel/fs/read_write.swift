@@ -135,3 +135,62 @@ func sys_lseek(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard let llseek = f.fOp.llseek else { return Errno.ESPIPE.negated }
     return Int(llseek(f, Int64(bitPattern: regs.arg1), whence))
 }
+
+/// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): bytes from
+/// one regular file to another inside the kernel (vfs_copy_file_range() with
+/// generic_copy_file_checks(), then the page-by-page copy every filesystem
+/// without a copy method falls back to). A NULL offset pointer means the
+/// file's position, which then moves on; the copy stops at the end of the
+/// input. Overlapping ranges of one file are -EINVAL, an O_APPEND output
+/// -EBADF, a directory -EISDIR, anything else not regular -EINVAL.
+func sys_copy_file_range(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
+    if regs.arg5 != 0 { return Errno.EINVAL.negated }
+    guard let fin = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
+    defer { fput(fin) }
+    guard let fout = fget(regs.arg2 & 0xffff_ffff) else { return Errno.EBADF.negated }
+    defer { fput(fout) }
+    var posIn = fin.pos, posOut = fout.pos
+    if regs.arg1 != 0 { guard copy_from_user(&posIn, regs.arg1) else { return Errno.EFAULT.negated } }
+    if regs.arg3 != 0 { guard copy_from_user(&posOut, regs.arg3) else { return Errno.EFAULT.negated } }
+    guard let iin = fin.inode, let iout = fout.inode else { return Errno.EINVAL.negated }
+    if iin.isDir || iout.isDir { return Errno.EISDIR.negated }
+    if !iin.isReg || !iout.isReg { return Errno.EINVAL.negated }
+    if !fin.readable || !fout.writable || fout.flags & O_APPEND != 0 { return Errno.EBADF.negated }
+    if posIn < 0 || posOut < 0 { return Errno.EINVAL.negated }
+    var len = min(Int64(bitPattern: regs.arg4 & 0x7fff_ffff_ffff_ffff), Int64(MAX_RW_COUNT))
+    let (_, o1) = posIn.addingReportingOverflow(len), (_, o2) = posOut.addingReportingOverflow(len)
+    if o1 || o2 { return Errno.EOVERFLOW.negated }
+    if iin === iout && posIn < posOut + len && posOut < posIn + len { return Errno.EINVAL.negated }
+    guard let buf = kmalloc(4096) else { return Errno.ENOMEM.negated }
+    defer { kfree(buf) }
+    var done: Int64 = 0
+    while len > 0 {
+        let n = fs_lock.withLock { () -> Int in
+            let avail = Int64(iin.size) - posIn - done
+            let k = Int(min(len, 4096, max(avail, 0)))
+            if k == 0 { return 0 }
+            if iout.memfd {
+                let e = memfd_check_write_locked(iout, Int(posOut + done), k)
+                if e < 0 { return e }
+            }
+            ramfs_copy_out_locked(iin, Int(posIn + done), buf, k)
+            guard ramfs_copy_in_locked(iout, Int(posOut + done), UnsafeRawPointer(buf), k) else { return Errno.ENOSPC.negated }
+            if Int(posOut + done) + k > iout.size { iout.size = Int(posOut + done) + k }
+            let now = current_time()
+            iout.mtime = now
+            iout.ctime = now
+            return k
+        }
+        if n < 0 {
+            if done == 0 { return n }
+            break
+        }
+        if n == 0 { break }
+        done += Int64(n)
+        len -= Int64(n)
+    }
+    // The offsets move on: through the pointers given, or the files' positions.
+    if regs.arg1 != 0 { _ = copy_to_user(regs.arg1, from: posIn + done) } else { fin.pos = posIn + done }
+    if regs.arg3 != 0 { _ = copy_to_user(regs.arg3, from: posOut + done) } else { fout.pos = posOut + done }
+    return Int(done)
+}
