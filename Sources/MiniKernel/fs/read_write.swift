@@ -174,12 +174,7 @@ func sys_copy_file_range(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
                 if e < 0 { return e }
             }
             ramfs_copy_out_locked(iin, Int(posIn + done), buf, k)
-            guard ramfs_copy_in_locked(iout, Int(posOut + done), UnsafeRawPointer(buf), k) else { return Errno.ENOSPC.negated }
-            if Int(posOut + done) + k > iout.size { iout.size = Int(posOut + done) + k }
-            let now = current_time()
-            iout.mtime = now
-            iout.ctime = now
-            return k
+            return ramfs_write_locked(iout, Int(posOut + done), UnsafeRawPointer(buf), k)
         }
         if n < 0 {
             if done == 0 { return n }

@@ -341,6 +341,17 @@ private func ramfs_read(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int
     return done
 }
 
+/// `n` bytes from `src` into the file at `pos`: the size grows to cover
+/// them, the times move; n, or -ENOSPC. fs_lock held.
+func ramfs_write_locked(_ inode: Inode, _ pos: Int, _ src: UnsafeRawPointer, _ n: Int) -> Int {
+    guard ramfs_copy_in_locked(inode, pos, src, n) else { return Errno.ENOSPC.negated }
+    if pos + n > inode.size { inode.size = pos + n }
+    let now = current_time()
+    inode.mtime = now
+    inode.ctime = now
+    return n
+}
+
 private func ramfs_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int64) -> Int {
     guard let inode = f.inode else { return Errno.EINVAL.negated }
     var done = 0
@@ -356,15 +367,7 @@ private func ramfs_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout In
         let ok = withUnsafeMutableBytes(of: &chunk) { copy_from_user($0.baseAddress!, buf + UInt64(done), n) }
         if !ok { break }
         let r = withUnsafeBytes(of: &chunk) { raw -> Int in
-            fs_lock.withLock { () -> Int in
-                let p = Int(pos) + done
-                guard ramfs_copy_in_locked(inode, p, raw.baseAddress!, n) else { return Errno.ENOSPC.negated }
-                if p + n > inode.size { inode.size = p + n }
-                let now = current_time()
-                inode.mtime = now
-                inode.ctime = now
-                return n
-            }
+            fs_lock.withLock { ramfs_write_locked(inode, Int(pos) + done, raw.baseAddress!, n) }
         }
         if r < 0 {
             if done == 0 { return r }
