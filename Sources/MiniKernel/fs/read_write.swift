@@ -94,11 +94,21 @@ private func check_iovec(_ iovAddr: UInt64, _ iovcnt: Int64) -> Int {
     return 0
 }
 
-private func do_iter(_ regs: UnsafeMutablePointer<PtRegs>, write: Bool, positional: Bool) -> Int {
+/// preadv2/pwritev2's flags (RWF_*). HIPRI, DSYNC and SYNC ask nothing of
+/// RAM (no device to poll, nothing to write back); APPEND writes at the end.
+let RWF_HIPRI: UInt64 = 0x1, RWF_DSYNC: UInt64 = 0x2, RWF_SYNC: UInt64 = 0x4, RWF_APPEND: UInt64 = 0x10
+
+/// The vector calls: at offset `at`, or at the file's position (which then moves) for nil.
+private func do_iter(_ regs: UnsafeMutablePointer<PtRegs>, write: Bool, at: Int64?, rwf: UInt64 = 0) -> Int {
+    // kiocb_set_rw_flags(): any other flag (NOWAIT, ATOMIC, DONTCACHE...) is
+    // one this kernel's files do not offer: -EOPNOTSUPP.
+    if rwf & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND) != 0 { return Errno.EOPNOTSUPP.negated }
     guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }
     defer { fput(f) }
     guard write ? f.writable : f.readable else { return Errno.EBADF.negated }
-    var pos = positional ? Int64(bitPattern: regs.arg3) : f.pos
+    let positional = at != nil
+    var pos = at ?? f.pos
+    if write && rwf & RWF_APPEND != 0, let i = f.inode { pos = Int64(fs_lock.withLock { i.size }) }
     if positional {
         if pos < 0 { return Errno.EINVAL.negated }
         if isStream(f) { return Errno.ESPIPE.negated }
@@ -121,10 +131,17 @@ private func do_iter(_ regs: UnsafeMutablePointer<PtRegs>, write: Bool, position
     return done
 }
 
-func sys_readv(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: false, positional: false) }
-func sys_writev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: true, positional: false) }
-func sys_preadv(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: false, positional: true) }
-func sys_pwritev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: true, positional: true) }
+func sys_readv(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: false, at: nil) }
+func sys_writev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: true, at: nil) }
+func sys_preadv(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: false, at: Int64(bitPattern: regs.arg3)) }
+func sys_pwritev(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: true, at: Int64(bitPattern: regs.arg3)) }
+/// preadv2/pwritev2(fd, iov, iovcnt, pos_l, pos_h, flags): pos_h is unused on
+/// 64-bit; offset -1 is the file's position, as readv/writev.
+private func pos_v2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int64? {
+    Int64(bitPattern: regs.arg3) == -1 ? nil : Int64(bitPattern: regs.arg3)
+}
+func sys_preadv2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: false, at: pos_v2(regs), rwf: regs.arg5) }
+func sys_pwritev2(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { do_iter(regs, write: true, at: pos_v2(regs), rwf: regs.arg5) }
 
 /// lseek(fd, offset, whence).
 func sys_lseek(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {

@@ -191,6 +191,8 @@ let syscall_table: [SyscallEntry] = [
     SyscallEntry(name: "getrandom",        x86_64: 318, generic: 278, fn: sys_getrandom),
     SyscallEntry(name: "memfd_create",     x86_64: 319, generic: 279, fn: sys_memfd_create),
     SyscallEntry(name: "copy_file_range",  x86_64: 326, generic: 285, fn: sys_copy_file_range),
+    SyscallEntry(name: "preadv2",         x86_64: 327, generic: 286, fn: sys_preadv2),
+    SyscallEntry(name: "pwritev2",         x86_64: 328, generic: 287, fn: sys_pwritev2),
     SyscallEntry(name: "statx",            x86_64: 332, generic: 291, fn: sys_statx),
     SyscallEntry(name: "pidfd_send_signal", x86_64: 424, generic: 424, fn: sys_pidfd_send_signal),
     SyscallEntry(name: "pidfd_open",       x86_64: 434, generic: 434, fn: sys_pidfd_open),
