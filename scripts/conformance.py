@@ -6,7 +6,8 @@ runs under CPython's own runner, `python3.11 -m test --junit-xml`, as pid 1's ch
 MiniKernel and once on Debian's Linux (scripts/linux_kernel.py), booted in the same QEMU with
 the same initramfs and the same command line, the two boots side by side. The initramfs
 (tools/mkinitramfs) holds Debian's python3.11 with its standard library and test package,
-dash as init's shell and /bin/sh, cat (tests run both), Debian's static busybox for `mount -t proc proc /proc`, and the device
+dash as init's shell and /bin/sh, cat and sleep (tests run them), libgcc_s (glibc's dlopen for
+pthread_exit), Debian's static busybox for `mount -t proc proc /proc`, and the device
 nodes both kernels open (/dev/null, zero, tty, random, urandom). Init's script runs the module,
 then prints the runner's JUnit XML on the console, where this script reads it back (with the
 console made blocking again first: a test may leave O_NONBLOCK on it, and Linux's serial
@@ -43,9 +44,11 @@ BEGIN, END = "conformance-junit-begin", "conformance-junit-end"
 
 
 def initramfs(out):
-    # /bin/sh (dash) and cat: what the tests themselves run.
+    # /bin/sh (dash), cat and sleep: what the tests themselves run; libgcc_s, which glibc
+    # loads with dlopen() (no DT_NEEDED names it) when a thread calls pthread_exit().
     args = [os.path.join(ROOT, "tools", "mkinitramfs"), "-o", out, PYTHON, "/usr/bin/dash", "/bin/sh", "/usr/bin/cat",
-            "/usr/bin/busybox", "--dir", STDLIB]
+            "/usr/bin/sleep", "/usr/bin/busybox", "--dir", STDLIB,
+            "--add", "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1=/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
     for d in UNUSED:
         for base in (STDLIB, os.path.join(STDLIB, "test")):
             if os.path.isdir(os.path.join(base, d)):
