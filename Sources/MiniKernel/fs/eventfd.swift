@@ -10,9 +10,7 @@
 
 import Synchronization
 
-let EFD_SEMAPHORE: UInt32 = 1
-let EFD_CLOEXEC: UInt32 = O_CLOEXEC
-let EFD_NONBLOCK: UInt32 = O_NONBLOCK
+let EFD_SEMAPHORE: UInt32 = 1, EFD_CLOEXEC: UInt32 = O_CLOEXEC, EFD_NONBLOCK: UInt32 = O_NONBLOCK
 private let ULLONG_MAX: UInt64 = ~0
 
 /// struct eventfd_ctx.
@@ -93,7 +91,6 @@ private func eventfd_poll(_ f: File) -> UInt32 {
 
 private func eventfd_release(_ f: File) {
     if let ctx = f.eventfd { kfree_object(ctx.wqh); kfree_object(ctx) }
-    f.eventfd = nil
 }
 
 /// do_eventfd(): a new eventfd file at the lowest free descriptor.

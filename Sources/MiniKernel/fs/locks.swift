@@ -41,8 +41,7 @@ final class FileLock {
     let pid: Int32
     let ofd: Bool
     var type: Int16
-    var start: Int64
-    var end: Int64
+    var start: Int64, end: Int64
     init(owner: UnsafeRawPointer, pid: Int32, ofd: Bool, type: Int16, start: Int64, end: Int64) {
         self.owner = owner; self.pid = pid; self.ofd = ofd; self.type = type; self.start = start; self.end = end
     }
@@ -64,13 +63,9 @@ let nr_file_locks = Atomic<Int>(0)
 
 /// struct flock on x86-64: 32 bytes.
 struct UserFlock: BitwiseCopyable {
-    var type: Int16 = 0
-    var whence: Int16 = 0
-    var pad: Int32 = 0
-    var start: Int64 = 0
-    var len: Int64 = 0
-    var pid: Int32 = 0
-    var pad2: Int32 = 0
+    var type: Int16 = 0, whence: Int16 = 0, pad: Int32 = 0
+    var start: Int64 = 0, len: Int64 = 0
+    var pid: Int32 = 0, pad2: Int32 = 0
 }
 
 /// The owner of the lock a call makes: the descriptor table, or the file.
@@ -263,9 +258,7 @@ private func remove_waiter_locked(_ w: LockWaiter) {
     slist_remove(&lock_waiters, w, { $0.next }, { $0.next = $1 })
 }
 
-private func locks_wake() {
-    wake_up_all(file_lock_wq)
-}
+private func locks_wake() { wake_up_all(file_lock_wq) }
 
 /// Every lock on `i` that `owner` holds goes (of one kind: POSIX or OFD).
 private func locks_remove_owner(_ i: Inode, _ owner: UnsafeRawPointer) {

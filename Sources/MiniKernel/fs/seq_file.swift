@@ -22,7 +22,6 @@ struct SeqFile: ~Copyable {
 
     /// seq_printf(): one formatted piece.
     mutating func puts(_ line: KLine) { line.buf.forEachByte { putc($0) } }
-    mutating func put(_ s: ByteString) { for i in 0..<s.count { putc(s[i]) } }
     mutating func putc(_ c: UInt8) {
         guard count < size else { return }
         buf[count] = c

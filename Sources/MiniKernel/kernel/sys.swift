@@ -155,12 +155,6 @@ func sys_reboot(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     }
 }
 
-/// The leader of the group `t` belongs to, for process-group calls.
-private func process_of(_ pid: Int32) -> Task? {
-    guard let t = find_task_by_vpid(pid) else { return nil }
-    return t.groupLeader
-}
-
 /// Whether any process is in process group `pgrp` of session `sid`.
 /// Preconditions: tasklist_lock.
 private func pgrp_exists(_ pgrp: Int32, session sid: Int32) -> Bool {

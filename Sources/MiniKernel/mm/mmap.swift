@@ -485,17 +485,6 @@ func __do_brk(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64) -> Bool {
     return true
 }
 
-/// vm_brk(): an anonymous read-write area at [addr, addr+len) (page
-/// aligned), joined to a brk area that ends at `addr`. 0 or -errno.
-func do_brk(_ mm: MMStruct, _ addr: UInt64, _ len: UInt64) -> Int {
-    if addr & (PAGE_SIZE - 1) != 0 { return Errno.EINVAL.negated }
-    let l = PAGE_ALIGN(len)
-    if l < len { return Errno.ENOMEM.negated }
-    mm.mmapLock.lock()
-    defer { mm.mmapLock.unlock() }
-    return __do_brk(mm, addr, l) ? 0 : Errno.ENOMEM.negated
-}
-
 /// The last area that ends at or below `addr`.
 private func find_vma_prev_end(_ mm: MMStruct, _ addr: UInt64) -> VMArea? {
     var prev: VMArea? = nil

@@ -19,37 +19,24 @@
 private struct TaskSnapshot {
     var pid: Int32 = 0, tgid: Int32 = 0, ppid: Int32 = 0, pgrp: Int32 = 0, session: Int32 = 0
     var comm = InlineArray<16, UInt8>(repeating: 0)
-    var state: UInt8 = 82
-    var flags: UInt32 = 0
+    var state: UInt8 = 82, flags: UInt32 = 0, running = true
     var counts = RUsageCounts(), ccounts = RUsageCounts()
     var utime: UInt64 = 0, stime: UInt64 = 0, cutime: UInt64 = 0, cstime: UInt64 = 0
-    var numThreads = 0
-    var startTime: UInt64 = 0
-    var rssLimit: UInt64 = 0
+    var numThreads = 0, startTime: UInt64 = 0, rssLimit: UInt64 = 0
     var pending: UInt64 = 0, shared: UInt64 = 0, blocked: UInt64 = 0, ignored: UInt64 = 0, caught: UInt64 = 0
-    var running = true
-    var exitSignal: Int32 = 0, exitCode: Int32 = 0
-    var cpu = 0
-    var fdSize = 0
-    var cpusAllowed: UInt64 = 0
-    var umask: UInt32 = 0
+    var exitSignal: Int32 = 0, exitCode: Int32 = 0, cpu = 0, fdSize = 0
+    var cpusAllowed: UInt64 = 0, umask: UInt32 = 0
 }
 
 private func task_snapshot(_ e: ProcEntry) -> TaskSnapshot? {
     tasklistLock.withLock { () -> TaskSnapshot? in
         guard let t = proc_task_locked(e) else { return nil }
         var s = TaskSnapshot()
-        s.pid = t.pid; s.tgid = t.tgid; s.comm = t.comm
-        s.ppid = t.realParent.tgid
-        s.state = task_state_letter(t)
-        s.flags = t.flags.rawValue
-        s.startTime = t.startTime
+        s.pid = t.pid; s.tgid = t.tgid; s.comm = t.comm; s.ppid = t.realParent.tgid
+        s.state = task_state_letter(t); s.flags = t.flags.rawValue; s.startTime = t.startTime
         s.running = t.state == .running && t.exitState == .none
-        s.exitSignal = t.exitSignal; s.exitCode = t.exitCode
-        s.cpu = t.cpu
-        s.cpusAllowed = t.cpusAllowed
-        s.blocked = t.blocked.bits
-        s.pending = t.pending.signal.bits
+        s.exitSignal = t.exitSignal; s.exitCode = t.exitCode; s.cpu = t.cpu; s.cpusAllowed = t.cpusAllowed
+        s.blocked = t.blocked.bits; s.pending = t.pending.signal.bits
         siglock.withLock {
             let sig = t.signal
             s.pgrp = sig.pgrp; s.session = sig.session

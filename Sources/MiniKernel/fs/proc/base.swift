@@ -9,19 +9,6 @@
 // what the task is at the moment of the read; once the task is gone they
 // read -ESRCH (stat, status, comm) or nothing (cmdline), as on Linux.
 
-/// The entries of a process directory, in Linux's order (tgid_base_stuff).
-private func pid_entry(_ i: Int) -> (name: StaticString, type: ProcType, mode: UInt32)? {
-    switch i {
-    case 0: return ("fd", .fdDir, S_IFDIR | 0o500)
-    case 1: return ("status", .status, S_IFREG | 0o444)
-    case 2: return ("comm", .comm, S_IFREG | 0o644)
-    case 3: return ("cmdline", .cmdline, S_IFREG | 0o444)
-    case 4: return ("stat", .stat, S_IFREG | 0o444)
-    case 5: return ("exe", .exe, S_IFLNK | 0o777)
-    default: return nil
-    }
-}
-
 /// name_to_int(): a decimal number without sign or leading zero, or nil.
 func proc_name_to_int(_ name: ByteString) -> Int32? {
     guard name.count > 0, name.count <= 10, name.count == 1 || name[0] != 48 else { return nil }
@@ -42,23 +29,12 @@ func proc_pid_lookup_locked(_ dir: Dentry, _ name: ByteString, _ err: inout Errn
     return proc_instantiate_locked(dir, name, S_IFDIR | 0o555, ProcEntry(type: .pidDir, pid: nr, start: start), &err)
 }
 
-/// proc_pident_lookup(): an entry of a process directory, while the process exists.
+/// proc_pident_lookup(): an entry of a process directory (root.swift's
+/// table), while the process exists.
 func proc_pident_lookup_locked(_ dir: Dentry, _ pe: ProcEntry, _ name: ByteString, _ err: inout Errno) -> Dentry? {
     err = .ENOENT
     guard tasklistLock.withLock({ proc_task_locked(pe) != nil }) else { return nil }
-    var i = 0
-    while let e = pid_entry(i) {
-        if name == staticBytes(e.name) {
-            return proc_instantiate_locked(dir, name, e.mode, ProcEntry(type: e.type, pid: pe.pid, start: pe.start), &err)
-        }
-        i += 1
-    }
-    return nil
-}
-
-func proc_pident_readdir_next(_ pos: Int64) -> (name: ProcName, next: Int64)? {
-    guard let e = pid_entry(Int(pos - 2)) else { return nil }
-    return (.fixed(e.name), pos + 1)
+    return proc_fixed_lookup_locked(dir, pe, name, &err)
 }
 
 /// proc_flush_pid(): the released task's /proc/<pid> leaves every /proc
@@ -134,7 +110,7 @@ func proc_readlink_locked(_ i: Inode, _ buf: UnsafeMutableRawBufferPointer) -> I
     }
 }
 
-private func copy_line(_ l: LineBuffer, _ buf: UnsafeMutableRawBufferPointer) -> Int {
+func copy_line(_ l: LineBuffer, _ buf: UnsafeMutableRawBufferPointer) -> Int {
     var n = 0
     l.forEachByte { c in if n < buf.count { buf[n] = c; n += 1 } }
     return n

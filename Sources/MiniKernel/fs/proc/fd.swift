@@ -93,7 +93,5 @@ func proc_fd_anon_name(_ e: ProcEntry, _ buf: UnsafeMutableRawBufferPointer) -> 
     } else {
         l.append("/dev/console")
     }
-    var n = 0
-    l.forEachByte { c in if n < buf.count { buf[n] = c; n += 1 } }
-    return n
+    return copy_line(l, buf)
 }

@@ -37,9 +37,7 @@ enum ProcType: UInt8 {
 /// per-process entry, its task (number and start time) and descriptor.
 struct ProcEntry {
     var type: ProcType
-    var pid: Int32 = 0
-    var start: UInt64 = 0
-    var fd: Int32 = 0
+    var pid: Int32 = 0, start: UInt64 = 0, fd: Int32 = 0
 }
 
 /// PROC_SUPER_MAGIC, for statfs.
@@ -88,7 +86,7 @@ func lookup_one_locked(_ dir: Dentry, _ name: ByteString, _ err: inout Errno) ->
     let d: Dentry?
     switch pe.type {
     case .root: d = proc_root_lookup_locked(dir, name, &e)
-    case .sys, .sysKernel: d = proc_sys_lookup_locked(dir, pe, name, &e)
+    case .sys, .sysKernel: d = proc_fixed_lookup_locked(dir, pe, name, &e)
     case .pidDir: d = proc_pident_lookup_locked(dir, pe, name, &e)
     case .fdDir: d = proc_lookupfd_locked(dir, pe, name, &e)
     default: d = nil
@@ -149,10 +147,8 @@ private func proc_show(_ e: ProcEntry, _ m: inout SeqFile) -> Int {
 /// seq_read_iter() for every /proc file: the text is made anew, then the
 /// part from the position on is copied out.
 private func proc_reg_read(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout Int64) -> Int {
-    guard let e = f.inode?.proc else { return Errno.EINVAL.negated }
-    if e.type == .root || e.type == .sys || e.type == .sysKernel || e.type == .pidDir || e.type == .fdDir {
-        return Errno.EISDIR.negated
-    }
+    guard let i = f.inode, let e = i.proc else { return Errno.EINVAL.negated }
+    if i.isDir { return Errno.EISDIR.negated }
     guard var m = SeqFile(size: e.type == .cmdline ? 4 * Int(PAGE_SIZE) : Int(PAGE_SIZE)) else { return Errno.ENOMEM.negated }
     let r = proc_show(e, &m)
     if r < 0 { return r }
@@ -166,12 +162,8 @@ private func proc_reg_write(_ f: File, _ buf: UInt64, _ count: Int, _ pos: inout
 
 /// getdents64 on a /proc directory.
 private func proc_iterate(_ f: File, _ buf: UInt64, _ count: Int) -> Int {
-    guard let d = f.dentry, let e = d.inode.proc else { return Errno.ENOTDIR.negated }
-    switch e.type {
-    case .root, .sys, .sysKernel, .pidDir, .fdDir:
-        return dir_emit_all(f, buf, count) { pos, raw in proc_readdir_locked(d, e, pos, raw) }
-    default: return Errno.ENOTDIR.negated
-    }
+    guard let d = f.dentry, let e = d.inode.proc, d.inode.isDir else { return Errno.ENOTDIR.negated }
+    return dir_emit_all(f, buf, count) { pos, raw in proc_readdir_locked(d, e, pos, raw) }
 }
 
 /// One entry of a /proc directory at or after `pos`, formatted into `raw`
@@ -187,8 +179,7 @@ private func proc_readdir_locked(_ d: Dentry, _ e: ProcEntry, _ pos: Int64, _ ra
         let next: (name: ProcName, next: Int64)?
         switch e.type {
         case .root: next = proc_root_readdir_next(p)
-        case .sys, .sysKernel: next = proc_sys_readdir_next(e, p)
-        case .pidDir: next = proc_pident_readdir_next(p)
+        case .sys, .sysKernel, .pidDir: next = proc_fixed_readdir_next(e.type, p)
         case .fdDir: next = proc_readfd_next(e, p)
         default: next = nil
         }

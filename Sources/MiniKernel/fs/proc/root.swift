@@ -11,8 +11,7 @@
 // a listing resumed after a pause goes on from the next number.
 // Not here: thread-self and everything else Linux puts in /proc.
 
-let FIRST_PROCESS_ENTRY: Int64 = 256
-let TGID_OFFSET: Int64 = FIRST_PROCESS_ENTRY + 2       // after self and thread-self
+let FIRST_PROCESS_ENTRY: Int64 = 256, TGID_OFFSET: Int64 = FIRST_PROCESS_ENTRY + 2   // after self and thread-self
 
 /// The mounted /proc roots, for proc_flush_pid().
 final class ProcMount {
@@ -43,9 +42,16 @@ func proc_kill_sb_locked(_ root: Dentry) {
     kfree_object(m)
 }
 
-/// The fixed entries of the root (proc_root's children) and of /proc/sys.
+/// The fixed entries of each directory: the root's (proc_root's children),
+/// /proc/sys's, and a process directory's in Linux's order (tgid_base_stuff).
 private func proc_fixed_entry(_ dir: ProcType, _ i: Int) -> (name: StaticString, type: ProcType, mode: UInt32)? {
     switch (dir, i) {
+    case (.pidDir, 0): return ("fd", .fdDir, S_IFDIR | 0o500)
+    case (.pidDir, 1): return ("status", .status, S_IFREG | 0o444)
+    case (.pidDir, 2): return ("comm", .comm, S_IFREG | 0o644)
+    case (.pidDir, 3): return ("cmdline", .cmdline, S_IFREG | 0o444)
+    case (.pidDir, 4): return ("stat", .stat, S_IFREG | 0o444)
+    case (.pidDir, 5): return ("exe", .exe, S_IFLNK | 0o777)
     case (.root, 0): return ("sys", .sys, S_IFDIR | 0o555)
     case (.root, 1): return ("uptime", .uptime, S_IFREG | 0o444)
     case (.root, 2): return ("loadavg", .loadavg, S_IFREG | 0o444)
@@ -58,15 +64,24 @@ private func proc_fixed_entry(_ dir: ProcType, _ i: Int) -> (name: StaticString,
     }
 }
 
-/// A fixed entry called `name` in `dir`, made.
-private func proc_fixed_lookup_locked(_ dir: Dentry, _ type: ProcType, _ name: ByteString, _ err: inout Errno) -> Dentry? {
+/// proc_lookup() / proc_pident_lookup(): the fixed entry called `name` in
+/// directory `pe`, made (a process directory's with its task).
+func proc_fixed_lookup_locked(_ dir: Dentry, _ pe: ProcEntry, _ name: ByteString, _ err: inout Errno) -> Dentry? {
     var i = 0
-    while let e = proc_fixed_entry(type, i) {
-        if name == staticBytes(e.name) { return proc_instantiate_locked(dir, name, e.mode, ProcEntry(type: e.type), &err) }
+    while let e = proc_fixed_entry(pe.type, i) {
+        if name == staticBytes(e.name) {
+            return proc_instantiate_locked(dir, name, e.mode, ProcEntry(type: e.type, pid: pe.pid, start: pe.start), &err)
+        }
         i += 1
     }
     err = .ENOENT
     return nil
+}
+
+/// proc_readdir() / proc_pident_readdir(): the fixed entry at position `pos` (from 2).
+func proc_fixed_readdir_next(_ dir: ProcType, _ pos: Int64) -> (name: ProcName, next: Int64)? {
+    guard pos >= 2, let f = proc_fixed_entry(dir, Int(pos - 2)) else { return nil }
+    return (.fixed(f.name), pos + 1)
 }
 
 /// proc_root_lookup(): a fixed entry, "self", or a process's number.
@@ -74,26 +89,17 @@ func proc_root_lookup_locked(_ dir: Dentry, _ name: ByteString, _ err: inout Err
     if name.equals("self") {
         return proc_instantiate_locked(dir, name, S_IFLNK | 0o777, ProcEntry(type: .selfLink), &err)
     }
-    if let d = proc_fixed_lookup_locked(dir, .root, name, &err) { return d }
+    if let d = proc_fixed_lookup_locked(dir, ProcEntry(type: .root), name, &err) { return d }
     return proc_pid_lookup_locked(dir, name, &err)
-}
-
-func proc_sys_lookup_locked(_ dir: Dentry, _ e: ProcEntry, _ name: ByteString, _ err: inout Errno) -> Dentry? {
-    proc_fixed_lookup_locked(dir, e.type, name, &err)
 }
 
 /// proc_root_readdir(): the name at or after position `pos` (from 2).
 func proc_root_readdir_next(_ pos: Int64) -> (name: ProcName, next: Int64)? {
-    if pos < FIRST_PROCESS_ENTRY, let e = proc_fixed_entry(.root, Int(pos - 2)) { return (.fixed(e.name), pos + 1) }
+    if pos < FIRST_PROCESS_ENTRY, let e = proc_fixed_readdir_next(.root, pos) { return e }
     if pos <= FIRST_PROCESS_ENTRY { return (.fixed("self"), FIRST_PROCESS_ENTRY + 1) }
     // next_tgid(): the first process numbered at least pos - TGID_OFFSET.
     guard let tgid = next_tgid(Int32(clamping: max(pos, TGID_OFFSET) - TGID_OFFSET)) else { return nil }
     return (.number(Int(tgid)), TGID_OFFSET + Int64(tgid) + 1)
-}
-
-func proc_sys_readdir_next(_ e: ProcEntry, _ pos: Int64) -> (name: ProcName, next: Int64)? {
-    guard let f = proc_fixed_entry(e.type, Int(pos - 2)) else { return nil }
-    return (.fixed(f.name), pos + 1)
 }
 
 /// next_tgid(): the lowest process (thread-group leader) number >= `nr`.

@@ -13,8 +13,7 @@
 
 import Synchronization
 
-let FSHIFT: UInt64 = 11
-let FIXED_1: UInt64 = 1 << FSHIFT
+let FSHIFT: UInt64 = 11, FIXED_1: UInt64 = 1 << FSHIFT
 private let EXP_1: UInt64 = 1884, EXP_5: UInt64 = 2014, EXP_15: UInt64 = 2037
 private let LOAD_FREQ_NS: UInt64 = 5_000_000_000
 

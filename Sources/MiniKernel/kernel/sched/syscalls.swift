@@ -161,12 +161,17 @@ func sys_sched_getscheduler(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     }
 }
 
+/// The checks of the calls that only read: 0, or -EINVAL, or -ESRCH.
+private func sched_check_pid(_ pid: Int32) -> Int {
+    if pid < 0 { return Errno.EINVAL.negated }
+    return tasklistLock.withLock { find_process_by_pid(pid) != nil } ? 0 : Errno.ESRCH.negated
+}
+
 /// sched_getparam(pid, param): a fair task's priority is 0.
 func sys_sched_getparam(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid < 0 || regs.arg1 == 0 { return Errno.EINVAL.negated }
-    let found = tasklistLock.withLock { find_process_by_pid(pid) != nil }
-    guard found else { return Errno.ESRCH.negated }
+    if regs.arg1 == 0 { return Errno.EINVAL.negated }
+    let e = sched_check_pid(Int32(truncatingIfNeeded: regs.arg0))
+    if e < 0 { return e }
     let prio: Int32 = 0
     return copy_to_user(regs.arg1, from: prio) ? 0 : Errno.EFAULT.negated
 }
@@ -185,10 +190,8 @@ func sys_sched_get_priority_min(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 
 /// sched_rr_get_interval(pid, interval): a fair task's time slice.
 func sys_sched_rr_get_interval(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
-    let pid = Int32(truncatingIfNeeded: regs.arg0)
-    if pid < 0 { return Errno.EINVAL.negated }
-    let found = tasklistLock.withLock { find_process_by_pid(pid) != nil }
-    guard found else { return Errno.ESRCH.negated }
+    let e = sched_check_pid(Int32(truncatingIfNeeded: regs.arg0))
+    if e < 0 { return e }
     let ns = UInt64(SCHED_SLICE_TICKS) * (1_000_000_000 / HZ)
     let ts = Timespec(sec: Int64(ns / 1_000_000_000), nsec: Int64(ns % 1_000_000_000))
     return copy_to_user(regs.arg1, from: ts) ? 0 : Errno.EFAULT.negated
