@@ -28,7 +28,7 @@ let AT_NULL: UInt64 = 0, AT_PHDR: UInt64 = 3, AT_PHENT: UInt64 = 4, AT_PHNUM: UI
 let AT_PAGESZ: UInt64 = 6, AT_BASE: UInt64 = 7, AT_FLAGS: UInt64 = 8, AT_ENTRY: UInt64 = 9
 let AT_UID: UInt64 = 11, AT_EUID: UInt64 = 12, AT_GID: UInt64 = 13, AT_EGID: UInt64 = 14
 let AT_PLATFORM: UInt64 = 15, AT_HWCAP: UInt64 = 16, AT_CLKTCK: UInt64 = 17
-let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_EXECFN: UInt64 = 31
+let AT_SECURE: UInt64 = 23, AT_RANDOM: UInt64 = 25, AT_HWCAP2: UInt64 = 26, AT_EXECFN: UInt64 = 31, AT_MINSIGSTKSZ: UInt64 = 51
 
 /// ELF_ET_DYN_BASE on x86-64: where position-independent programs with large
 /// alignment are placed (2/3 of the user address space).
@@ -485,6 +485,7 @@ private func create_elf_tables(_ mm: MMStruct, _ image: ByteString, _ ph0: Int, 
     var auxv = InlineArray<40, UInt64>(repeating: 0)
     var na = 0
     func aux(_ id: UInt64, _ v: UInt64) { auxv[na] = id; auxv[na + 1] = v; na += 2 }
+    aux(AT_MINSIGSTKSZ, UInt64(get_sigframe_size()))  // ARCH_DLINFO (no vDSO: no AT_SYSINFO_EHDR)
     aux(AT_HWCAP, UInt64(cpuid_1_edx()))
     aux(AT_PAGESZ, PAGE_SIZE)
     aux(AT_CLKTCK, 100)

@@ -179,9 +179,9 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
     KUnitCase(name: "stack_addresses_match_linux") { t in
         // Recorded on Linux 6.18 under `setarch -R env -i HOME=/ TERM=linux
         // /tmp/elftest/dump a "b c" ""`: where each string and AT_RANDOM /
-        // AT_PLATFORM land. Linux's auxv has 4 entries we do not provide
-        // (AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_RSEQ_FEATURE_SIZE/ALIGN), so
-        // our rsp is 4 * 16 bytes higher than its 0x7fffffffede0.
+        // AT_PLATFORM land. Linux's auxv has 3 entries we do not provide
+        // (AT_SYSINFO_EHDR, AT_RSEQ_FEATURE_SIZE/ALIGN), so our rsp is
+        // 3 * 16 bytes higher than its 0x7fffffffede0.
         let leaks = LeakCheck()
         guard let elf = TestElf() else { return }
         var argv = ArgBuffer(), envp = ArgBuffer()
@@ -191,7 +191,7 @@ let mm_exec_suite = KUnitSuite(name: "mm_exec", cases: [
         let r = test_load(image: elf.image, argv: argv, envp: envp,
                                 execfn: ByteString(fnText.utf8Start, count: fnText.utf8CodeUnitCount))
         if let mm = r.mm {
-            t.expectEqual(r.sp, 0x7fff_ffff_ede0 + 64, "rsp")
+            t.expectEqual(r.sp, 0x7fff_ffff_ede0 + 48, "rsp")
             t.expectEqual(test_read_u64(mm, r.sp + 8), 0x7fff_ffff_efbb, "argv[0]")
             t.expectEqual(test_read_u64(mm, r.sp + 16), 0x7fff_ffff_efcd, "argv[1]")
             t.expectEqual(test_read_u64(mm, r.sp + 24), 0x7fff_ffff_efcf, "argv[2]")

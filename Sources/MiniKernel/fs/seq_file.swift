@@ -3,9 +3,8 @@
 //
 // Each read() builds the whole text again and hands out the part from the
 // file's position on, as Linux's single_open() files do when a read starts
-// past what is buffered. So a reader that reads in small pieces may see a
-// number change between two pieces, as on Linux; the text itself is never
-// stored between calls.
+// past what is buffered: a reader reading in small pieces may see a number
+// change between two, as on Linux. Nothing is kept between calls.
 
 /// A page of text under construction; what does not fit is dropped.
 struct SeqFile: ~Copyable {

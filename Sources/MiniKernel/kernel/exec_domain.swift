@@ -1,12 +1,9 @@
 // personality(2). Linux: kernel/exec_domain.c.
 //
-// A process's personality is a set of flags that change how the kernel
-// treats it; this kernel knows one of them, ADDR_NO_RANDOMIZE (`setarch
-// -R`): the next exec lays the address space out without randomisation
-// (fs/binfmt_elf.swift, ExecLayout). Fork copies the personality and exec
-// keeps it, so it holds for everything the process goes on to run. The
-// other flags and execution domains are stored and read back, with no
-// effect here.
+// A process's personality: flags that change how the kernel treats it. This
+// kernel knows ADDR_NO_RANDOMIZE (`setarch -R`): exec then lays the address
+// space out without randomisation (fs/binfmt_elf.swift, ExecLayout). Fork
+// copies it and exec keeps it; other flags are stored and read back only.
 
 /// personality(persona): the old personality; 0xffffffff only asks.
 func sys_personality(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {

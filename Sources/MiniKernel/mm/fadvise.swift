@@ -7,7 +7,6 @@
 // (ESPIPE), a negative length or an unknown advice (EINVAL).
 
 let POSIX_FADV_NORMAL: Int32 = 0, POSIX_FADV_NOREUSE: Int32 = 5
-
 /// fadvise64(fd, offset, len, advice).
 func sys_fadvise64(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     guard let f = fget(regs.arg0 & 0xffff_ffff) else { return Errno.EBADF.negated }

@@ -22,6 +22,10 @@ private let INFO_OFF = 8 + 304
 private let FRAME_SIZE = INFO_OFF + 128
 private let FPSTATE_SIZE = 512
 
+/// get_sigframe_size(): the most a signal frame takes on the stack (frame, FXSAVE
+/// image, both alignments): AT_MINSIGSTKSZ, the least an alternate stack must hold.
+func get_sigframe_size() -> Int { (FRAME_SIZE + 15 + 8 + FPSTATE_SIZE + 63 + 15) & ~15 }
+
 let NR_restart_syscall_x86 = 219
 let NR_restart_syscall_generic = 128
 
