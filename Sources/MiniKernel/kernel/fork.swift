@@ -126,7 +126,8 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
     if f.contains(.thread) { sig.usage.add(1, ordering: .relaxed) }
     if f.contains(.sighand) { sh.count.add(1, ordering: .relaxed) }
     p.comm = parentTask.comm
-    p.flags = parentTask.flags.intersection(.kthread).union(.forkNoExec)
+    let kept = TaskFlags.kthread.rawValue | TaskFlags.randomize.rawValue      // (an array literal would allocate)
+    p.flags = TaskFlags(rawValue: parentTask.flags.rawValue & kept).union(.forkNoExec)
     p.blocked = parentTask.blocked
     // The alternate signal stack is inherited, except by a thread sharing
     // the address space, whose stack it would also be (copy_process()).

@@ -1,10 +1,8 @@
 // /proc/meminfo. Linux: fs/proc/meminfo.c (meminfo_proc_show).
 //
-// The first lines of Linux's, in its format ("%-16s%8lu kB"): memory the
-// page allocator manages, what is free of it (MemAvailable is the same
-// figure: nothing here can be reclaimed), and zeros for buffers, the page
-// cache and swap, which this kernel counts nowhere (RAM files are its page
-// cache, and are not reclaimable either).
+// The first lines of Linux's, in its format ("%-16s%8lu kB"): memory the page
+// allocator manages, what is free of it (MemAvailable too: nothing here can be
+// reclaimed), and zeros for buffers, page cache and swap, counted nowhere here.
 
 func meminfo_proc_show(_ m: inout SeqFile) -> Int {
     let total = UInt64(buddy.nrManaged) * PAGE_SIZE / 1024
