@@ -69,20 +69,12 @@ func sys_memfd_create(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 /// memfd_alloc_file(): the unlinked inode and its dentry, opened read-write.
 private func memfd_alloc_file(_ name: ByteString, _ mode: UInt32) -> File? {
     fs_lock.withLock { () -> File? in
-        guard let root = memfd_root, let inode = ramfs_get_inode(mode),
-              let mem = kmalloc(name.count) else { return nil }
+        guard let root = memfd_root, let inode = ramfs_get_inode(mode) else { return nil }
         inode.sbDev = root.inode.sbDev
         inode.nlink = 0
         inode.memfd = true
-        let d = Dentry(inode: inode)
-        let n = mem.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<name.count { n[i] = name[i] }
-        d.name = n
-        d.nameLen = name.count
-        d.parent = root
+        guard let d = d_alloc_locked(root, name, inode) else { discard_new_inode(inode); return nil }
         d.unhashed = true             // never in the directory: "(deleted)"
-        dget_locked(root)             // the child's pin on its parent
-        inode.count = 1
         let f = File(kind: .regular, flags: O_RDWR | O_LARGEFILE)
         f.dentry = d                  // the dentry's one reference is the file's
         f.inode = inode

@@ -40,6 +40,8 @@ func proc_pident_lookup_locked(_ dir: Dentry, _ pe: ProcEntry, _ name: ByteStrin
 /// proc_flush_pid(): the released task's /proc/<pid> leaves every /proc
 /// mount (release_task(), after the pid is unhashed).
 func proc_flush_pid(_ pid: Int32, start: UInt64) {
+    // Every release comes here: no /proc mounted, no lock (a racy peek, as locks_remove_posix's).
+    if proc_mounts == nil { return }
     fs_lock.withLock {
         var c = proc_mounts
         while let m = c {

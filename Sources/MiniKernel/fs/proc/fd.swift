@@ -10,17 +10,24 @@
 // pipe or the device; this kernel has no name to open it by).
 
 /// The file at `fd` of the entry's task, with a reference, or nil.
-private func task_fd_file(_ e: ProcEntry, _ fd: Int32) -> File? {
-    tasklistLock.withLock { () -> File? in
+/// `body` on the entry's task's descriptor table under tasklist_lock, alloc_lock and
+/// file_lock; nil once the task or its table is gone.
+private func with_task_files<R>(_ e: ProcEntry, _ body: (FilesStruct) -> R?) -> R? {
+    tasklistLock.withLock { () -> R? in
         guard let t = proc_task_locked(e) else { return nil }
-        return t.allocLock.withLock { () -> File? in
+        return t.allocLock.withLock { () -> R? in
             guard let files = t.files else { return nil }
-            return files.fileLock.withLock { () -> File? in
-                guard let f = files.get(Int(fd)) else { return nil }
-                get_file(f)
-                return f
-            }
+            return files.fileLock.withLock { body(files) }
         }
+    }
+}
+
+/// The file at `fd` of the entry's task, with a reference, or nil.
+private func task_fd_file(_ e: ProcEntry, _ fd: Int32) -> File? {
+    with_task_files(e) { files -> File? in
+        guard let f = files.get(Int(fd)) else { return nil }
+        get_file(f)
+        return f
     }
 }
 
@@ -49,19 +56,10 @@ func tid_fd_revalidate_locked(_ i: Inode) -> Bool {
 /// proc_readfd(): the first open descriptor at or after position `pos` - 2.
 func proc_readfd_next(_ e: ProcEntry, _ pos: Int64) -> (name: ProcName, next: Int64)? {
     let from = Int(clamping: pos - 2)
-    let fd = tasklistLock.withLock { () -> Int? in
-        guard let t = proc_task_locked(e) else { return nil }
-        return t.allocLock.withLock { () -> Int? in
-            guard let files = t.files else { return nil }
-            return files.fileLock.withLock { () -> Int? in
-                var fd = from
-                while fd < files.maxFds {
-                    if files.get(fd) != nil { return fd }
-                    fd += 1
-                }
-                return nil
-            }
-        }
+    let fd = with_task_files(e) { files -> Int? in
+        var fd = from
+        while fd < files.maxFds && files.get(fd) == nil { fd += 1 }
+        return fd < files.maxFds ? fd : nil
     }
     guard let fd else { return nil }
     return (.number(fd), Int64(fd) + 3)

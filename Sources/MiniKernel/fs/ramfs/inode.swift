@@ -180,6 +180,14 @@ func d_lookup(_ dir: Dentry, _ name: ByteString) -> Dentry? {
 /// d_alloc() + d_add(): a new name `name` in `dir` for `inode`. The new
 /// dentry's one reference is the directory's; nil when memory is short.
 func d_add_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? {
+    guard let d = d_alloc_locked(dir, name, inode) else { return nil }
+    d_add_child_locked(dir, d)
+    return d
+}
+
+/// d_alloc(): a dentry `name` below `dir` (which it pins) for `inode`, not
+/// yet in the directory's list; its one reference is the caller's.
+func d_alloc_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? {
     guard ramfs_has_room(), let mem = kmalloc(max(name.count, 1)) else { return nil }
     let d = Dentry(inode: inode)
     let n = mem.assumingMemoryBound(to: UInt8.self)
@@ -189,7 +197,6 @@ func d_add_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? 
     inode.count += 1
     d.parent = dir
     dget_locked(dir)
-    d_add_child_locked(dir, d)
     return d
 }
 
@@ -262,13 +269,15 @@ func ramfs_get_inode(_ mode: UInt32, rdev: UInt32 = 0) -> Inode? {
 /// directory counts in the parent's nlink); nil, with the inode freed, when
 /// memory is short.
 func d_add_new_locked(_ dir: Dentry, _ name: ByteString, _ inode: Inode) -> Dentry? {
-    guard let d = d_add_locked(dir, name, inode) else {
-        kfree_object(inode)
-        nr_inodes.wrappingSubtract(1, ordering: .relaxed)
-        return nil
-    }
+    guard let d = d_add_locked(dir, name, inode) else { discard_new_inode(inode); return nil }
     if inode.isDir { dir.inode.nlink += 1 }
     return d
+}
+
+/// discard_new_inode(): an inode no dentry ever named goes.
+func discard_new_inode(_ inode: Inode) {
+    kfree_object(inode)
+    nr_inodes.wrappingSubtract(1, ordering: .relaxed)
 }
 
 /// ramfs_mknod(): a new inode named `name` in `dir`; -ENOSPC when full.
