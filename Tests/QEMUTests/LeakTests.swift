@@ -35,7 +35,7 @@ struct LeakTests {
 
     @Test("the leakcheck line parses (no QEMU)")
     func parser() {
-        let check = LeakCheck("leakcheck: tasks 3->3 pids 1->2 free_frames 30000->29990 kmalloc_objects 12->12 files 0->1 inodes 7->7 pipes 0->0 pidfds 0->1 posix_timers 2->2 sem_arrays 0->0 shm_segments 1->1")
+        let check = LeakCheck("leakcheck: tasks 3->3 pids 1->2 free_frames 30000->29990 kmalloc_objects 12->12 files 0->1 inodes 7->7 pipes 0->0 pidfds 0->1 posix_timers 2->2 sem_arrays 0->0 shm_segments 1->1 tty_refs 1->1")
         #expect(check?.counters.map(\.name) == LeakCheck.names)
         #expect(check?.counters.map(\.before) == [3, 1, 30000, 12, 0, 7, 0, 0, 2, 0, 1])
         #expect(check?.counters.map(\.after) == [3, 2, 29990, 12, 1, 7, 0, 1, 2, 0, 1])
@@ -53,7 +53,7 @@ struct LeakCheck: Equatable {
         var before: Int
         var after: Int
     }
-    static let names = ["tasks", "pids", "free_frames", "kmalloc_objects", "files", "inodes", "pipes", "pidfds", "posix_timers", "sem_arrays", "shm_segments"]
+    static let names = ["tasks", "pids", "free_frames", "kmalloc_objects", "files", "inodes", "pipes", "pidfds", "posix_timers", "sem_arrays", "shm_segments", "tty_refs"]
     var counters: [Counter]
 
     /// nil unless `message` has exactly the documented shape.

@@ -43,7 +43,9 @@ let SETFL_MASK: UInt32 = O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT
 
 /// What a File is open on; selects its file_operations (f_op).
 enum FileKind: UInt8 {
-    case regular, directory, console, null, zero, random, pipe, path, pidfd, proc, eventfd
+    case regular, directory, null, zero, random, pipe, path, pidfd, proc, eventfd
+    /// The terminal: through /dev/console (never a controlling terminal, no job control), or as itself.
+    case console, tty
 }
 
 /// file_operations: what read/write/... mean for one kind of file. A nil
@@ -76,6 +78,8 @@ final class File {
     var pidNr: Int32 = 0
     /// private_data of an eventfd (fs/eventfd.swift).
     var eventfd: EventfdCtx? = nil
+    /// A terminal file: the tty's hangup count when it was opened (tty_hung_up_p).
+    var ttyHangups: UInt32 = 0
     /// The task_work list this file waits on for its __fput().
     var taskWorkNext: File? = nil
 
@@ -93,7 +97,7 @@ final class File {
         switch kind {
         case .regular: return ramfs_file_operations
         case .directory: return simple_dir_operations
-        case .console: return console_fops
+        case .console, .tty: return tty_fops
         case .null: return null_fops
         case .zero: return zero_fops
         case .random: return urandom_fops
@@ -358,6 +362,7 @@ func unshare_files(_ t: Task) -> Int {
 /// opens /dev/console and dups it twice).
 func console_on_rootfs(_ files: FilesStruct) {
     let f = File(kind: .console, flags: O_RDWR)
+    if let tty = console_tty { tty_add_file(tty, f) }
     f.count.store(3, ordering: .relaxed)
     for fd in 0..<3 { files.set(fd, f) }
     files.nextFd = 3

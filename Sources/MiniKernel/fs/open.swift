@@ -16,7 +16,8 @@ private func chrdev_kind(_ rdev: UInt32) -> FileKind? {
     case (1, 3): return .null
     case (1, 5): return .zero
     case (1, 8), (1, 9): return .random
-    case (5, 0), (5, 1), (4, _): return .console       // /dev/tty, /dev/console, /dev/ttyN
+    case (5, 1): return .console                       // /dev/console
+    case (5, 0), (4, 64): return .tty                  // /dev/tty, /dev/ttyS0
     default: return nil
     }
 }
@@ -47,8 +48,8 @@ func dentry_open(_ d: Dentry, _ flags: UInt32, _ err: inout Int) -> File? {
     let f = File(kind: kind, flags: kept_flags(flags))
     f.dentry = d
     f.inode = inode
-    if kind == .pipe {
-        let r = fifo_open(f, inode)
+    if kind == .pipe || kind == .console || kind == .tty {
+        let r = kind == .pipe ? fifo_open(f, inode) : tty_open(f, inode.rdev, flags)
         if r < 0 { err = r; f.dentry = nil; nr_files.wrappingSubtract(1, ordering: .relaxed); kfree_object(f); return nil }
     }
     return f

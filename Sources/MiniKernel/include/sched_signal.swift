@@ -78,6 +78,13 @@ final class SignalStruct {
     var hasChildSubreaper = false
     var pgrp: Int32 = 0
     var session: Int32 = 0
+    /// This process made its session (setsid); not inherited (signal->leader).
+    var leader = false
+    /// The controlling terminal (a tty_kref), shared with the whole session
+    /// and copied by fork; and, for a leader whose terminal was hung up, the
+    /// foreground group it had then (a pid reference). Both under siglock.
+    var tty: TtyStruct? = nil
+    var ttyOldPgrp: Int32 = 0
     /// CPU time and counts of the group's dead threads (utime, nvcsw...), and
     /// of its reaped children with everything they had reaped (cutime,
     /// cnvcsw...). Written under siglock (Linux: stats_lock).

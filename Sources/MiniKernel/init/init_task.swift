@@ -36,13 +36,14 @@ func fork_idle(cpu: Int, stackBase: UInt64, stackTop: UInt64) -> Task {
 /// What the leak check compares against: taken when init is created.
 struct LeakBaseline {
     var tasks = 0, pids = 0, frames = 0, objects = 0, files = 0, inodes = 0, pipes = 0, pidfds = 0, timers = 0
-    var semArrays = 0, shmSegments = 0
+    var semArrays = 0, shmSegments = 0, ttyRefs = 0
     static func now() -> LeakBaseline {
         LeakBaseline(tasks: nr_tasks.load(ordering: .relaxed), pids: nr_pids_in_use(), frames: nr_free_pages(),
                      objects: kmalloc_active_objects(), files: nr_files.load(ordering: .relaxed),
                      inodes: nr_inodes.load(ordering: .relaxed), pipes: nr_pipes.load(ordering: .relaxed),
                      pidfds: nr_pidfds.load(ordering: .relaxed), timers: itimerLock.withLock { nr_posix_timers },
-                     semArrays: nr_sem_arrays(), shmSegments: nr_shm_segments())
+                     semArrays: nr_sem_arrays(), shmSegments: nr_shm_segments(),
+                     ttyRefs: console_tty?.kref.load(ordering: .relaxed) ?? 0)
     }
 }
 var leakBaseline = LeakBaseline()
@@ -150,6 +151,7 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         acct_exit()
         exit_files(tsk)
         exit_fs(tsk)
+        disassociate_ctty(true)
         task_work_run()
         // Reap whatever zombies init left, so that only init itself remains.
         var dead = DeadList()
@@ -167,7 +169,7 @@ func init_exit(_ tsk: Task, code: Int32) -> Never {
         drop_pagecache()         // cached file pages are reclaimable, not leaked
         let now = LeakBaseline.now()
         // init's own mm, files and fs were made after the baseline, and are gone now.
-        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes) pidfds \(leakBaseline.pidfds)->\(now.pidfds) posix_timers \(leakBaseline.timers)->\(now.timers) sem_arrays \(leakBaseline.semArrays)->\(now.semArrays) shm_segments \(leakBaseline.shmSegments)->\(now.shmSegments)")
+        printk_always("leakcheck: tasks \(leakBaseline.tasks)->\(now.tasks) pids \(leakBaseline.pids)->\(now.pids) free_frames \(leakBaseline.frames)->\(now.frames) kmalloc_objects \(leakBaseline.objects)->\(now.objects) files \(leakBaseline.files)->\(now.files) inodes \(leakBaseline.inodes)->\(now.inodes) pipes \(leakBaseline.pipes)->\(now.pipes) pidfds \(leakBaseline.pidfds)->\(now.pidfds) posix_timers \(leakBaseline.timers)->\(now.timers) sem_arrays \(leakBaseline.semArrays)->\(now.semArrays) shm_segments \(leakBaseline.shmSegments)->\(now.shmSegments) tty_refs \(leakBaseline.ttyRefs)->\(now.ttyRefs)")
     }
     printk_unlocked("Kernel panic - not syncing: Attempted to kill init! exitcode=0x\(hex: UInt32(bitPattern: code), width: 8)")
     let status = code & 0x7f == 0 ? QemuExitCode.initExited(Int((code >> 8) & 0xff)) : .initKilled

@@ -66,6 +66,7 @@ public func start_kernel(_ startInfo: UInt32) {
     smp_ipi_init()
     if let ms = kernel_params.smpbootTimeoutMs, ms >= 0 { smpboot_timeout_ns = UInt64(ms) * 1_000_000 }
     smp_init()
+    serial8250_startup()
     traceExit = kernel_params.trace.equals("exit") || kernel_params.trace.equals("all")
     pr_info("MiniKernel: boot complete in \(ktime_get_ns() / 1000) us")
     local_irq_enable()

@@ -147,8 +147,8 @@ func do_exit(_ code: Int32) -> Never {
     // exit_mmap() → shm_close(), which destroys one marked for IPC_RMID.
     exit_files(tsk)
     exit_fs(tsk)
-    // disassociate_ctty() (group dead): no tty layer, so no controlling
-    // terminal. exit_task_namespaces(): one set of namespaces for all.
+    if groupDead { disassociate_ctty(true) }             // a session leader lets go of its terminal
+    // exit_task_namespaces(): one set of namespaces for all.
     exit_task_work(tsk)                                  // the files' final fput()s
     trace_do_exit_step(tsk, "exit_files+exit_fs")
     exit_thread(tsk)
@@ -455,9 +455,13 @@ private func __exit_signal(_ p: Task) {
             if sig.notifyCount == 0, let execer = sig.groupExecTask { wake_up_process(execer) }
         }
     }
+    // The group's last thread takes the controlling terminal's reference with it.
+    var tty: TtyStruct? = nil
+    if p.isGroupLeader { tty = sig.tty; sig.tty = nil }
     unlink_thread(p)
     flush_sigqueue(&p.pending)
     siglock.unlockIrqRestore(flags)
+    tty_kref_put(tty)
     __unhash_process(p)
 }
 

@@ -109,6 +109,8 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         sig = SignalStruct()
         sig.pgrp = parentTask.signal.pgrp
         sig.session = parentTask.signal.session
+        sig.tty = parentTask.signal.tty
+        if let tty = sig.tty { tty_kref_get(tty) }
         sig.hasChildSubreaper = parentTask.signal.hasChildSubreaper || parentTask.signal.isChildSubreaper
         sig.rlim = parentTask.signal.rlim
     }

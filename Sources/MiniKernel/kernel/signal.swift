@@ -851,6 +851,14 @@ private func __kill_pgrp_info(_ sig: Int32, _ info: KSigInfo, _ pgrp: Int32) -> 
     }
 }
 
+/// kill_pgrp(): the kernel's signal to process group `pgrp` — as the kernel
+/// (`priv`, SI_KERNEL) or on the caller's behalf (SI_USER).
+@discardableResult
+func kill_pgrp(_ pgrp: Int32, _ sig: Int32, priv: Bool) -> Int {
+    guard pgrp > 0 else { return Errno.ESRCH.negated }
+    return __kill_pgrp_info(sig, priv ? info_kernel(sig) : info_user(sig), pgrp)
+}
+
 /// kill_pid_info_type(): the task with number `nr`, as a thread or as its process.
 private func kill_pid_info_type(_ sig: Int32, _ info: KSigInfo, _ nr: Int32, _ type: PidType) -> Int {
     tasklistLock.withLock { () -> Int in

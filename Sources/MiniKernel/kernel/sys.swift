@@ -205,17 +205,22 @@ func sys_setpgid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
 /// getpgrp(): the caller's process group.
 func sys_getpgrp(_ regs: UnsafeMutablePointer<PtRegs>) -> Int { Int(current.signal.pgrp) }
 
-/// setsid(): a new session and process group, named after the caller —
-/// unless the caller already leads a process group (EPERM).
+/// setsid(): a new session and process group, named after the caller,
+/// without a controlling terminal — unless the caller already leads a
+/// session or a process group (EPERM).
 func sys_setsid(_ regs: UnsafeMutablePointer<PtRegs>) -> Int {
     let me = current.groupLeader
     return tasklistLock.withLock { () -> Int in
         let sid = me.tgid
-        if pgrp_exists(sid, session: me.signal.session) || pgrp_exists(sid, session: sid) { return Errno.EPERM.negated }
+        if me.signal.leader || pgrp_exists(sid, session: me.signal.session) || pgrp_exists(sid, session: sid) {
+            return Errno.EPERM.negated
+        }
+        me.signal.leader = true
         set_pgrp(me, sid)
         get_pid(sid)
         put_pid(me.signal.session)
         me.signal.session = sid
+        proc_clear_tty(me)
         return Int(sid)
     }
 }

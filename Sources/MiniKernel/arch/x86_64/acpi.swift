@@ -78,23 +78,27 @@ func acpi_power_off() {
     outw(pm1aCnt, (slpTyp << 10) | (1 << 13))
 }
 
+/// The MADT's entries, each as its type and its address (for entry.load(offset)).
+func acpi_madt_entries(_ body: (UInt8, PhysAddr) -> Void) {
+    guard let madt = acpiTables.madt else { return }
+    let length = Int(madt.load(4, as: UInt32.self))
+    var off = 44
+    while off + 2 <= length {
+        let len = Int(madt.load(off + 1, as: UInt8.self))
+        if len < 2 { break }
+        body(madt.load(off, as: UInt8.self), PhysAddr(madt.value + UInt64(off)))
+        off += len
+    }
+}
+
 /// acpi_parse_madt(): the local APIC ids of the usable CPUs, in table order
 /// (the firmware lists the boot CPU first; smp_prepare_cpus() checks). Each
 /// "Processor Local APIC" entry (type 0) that is enabled, or that firmware
 /// marks online-capable, is one CPU. Linux: arch/x86/kernel/acpi/boot.c.
 func acpi_parse_madt(_ body: (Int) -> Void) {
-    guard let madt = acpiTables.madt else { return }
-    let length = Int(madt.load(4, as: UInt32.self))
-    var off = 44
-    while off + 2 <= length {
-        let type = madt.load(off, as: UInt8.self)
-        let len = Int(madt.load(off + 1, as: UInt8.self))
-        if len < 2 { break }
-        if type == 0 && len >= 8 {
-            let apicId = Int(madt.load(off + 3, as: UInt8.self))
-            let flags = madt.load(off + 4, as: UInt32.self)
-            if flags & 0b11 != 0 { body(apicId) }
+    acpi_madt_entries { type, entry in
+        if type == 0 && entry.load(1, as: UInt8.self) >= 8 && entry.load(4, as: UInt32.self) & 0b11 != 0 {
+            body(Int(entry.load(3, as: UInt8.self)))
         }
-        off += len
     }
 }

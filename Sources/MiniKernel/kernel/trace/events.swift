@@ -87,6 +87,13 @@ func trace_exit_files(_ t: Task, closed: Int) {
     printk_always("\(tracePrefix(t)) do_exit: exit_files closed=\(closed)")
 }
 
+/// disassociate_ctty(): a session leader lets go of its terminal — by a
+/// hangup of its session (at exit) or by SIGHUP to the foreground group.
+func trace_disassociate_ctty(_ t: Task, hangup: Bool, pgrp: Int32) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) disassociate_ctty: \(hangup ? "tty_vhangup_session" : "kill_pgrp") sid=\(t.signal.session) fg_pgrp=\(pgrp)")
+}
+
 func exitStateName(_ s: ExitState) -> StaticString {
     switch s {
     case .none: return "0"
