@@ -9,7 +9,9 @@
  *   - pid, parent, process group and session; cwd; the umask
  *   - fds 0-3: file type, device numbers and permission bits (fstat), and the open flags
  *     (fcntl F_GETFL): Linux opens /dev/console O_RDWR for fd 0 and dups it to 1 and 2
- *   - "tty:" the console's answer to TCGETS (a terminal answers 0)
+ *   - "tty:" the console's answer to TCGETS (a terminal answers 0) and the termios it holds
+ *     (the flags in octal and the control characters), the window size, and TIOCGPGRP and
+ *     TIOCGSID, which fail with ENOTTY: /dev/console is nobody's controlling terminal
  *   - with the argument "dev": every /dev entry (sorted: type, mode, device numbers), a write
  *     to /dev/null and a read from /dev/zero -- the tests then put those nodes in the archive
  *
@@ -116,9 +118,26 @@ int main(int argc, char **argv, char **envp)
         if (fl >= 0)
             say("fd %d flags: %lx\n", fd, fl);
     }
-    char termios[64];
+    unsigned termios[16] = { 0 };
     r = syscall3(SYS_ioctl, 0, TCGETS, (long)termios);
     say("tty: TCGETS on fd 0: %s\n", errname(r));
+    if (r == 0) {
+        const unsigned char *cc = (const unsigned char *)&termios[4];
+        say("tty: iflag %o oflag %o cflag %o lflag %o line %d\n", termios[0], termios[1], termios[2],
+            termios[3], cc[0]);
+        say("tty: cc");
+        for (int i = 1; i <= 19; i++)
+            say(" %d", cc[i]);
+        say("\n");
+    }
+    unsigned short ws[4] = { 9, 9, 9, 9 };
+    r = syscall3(SYS_ioctl, 0, 0x5413 /* TIOCGWINSZ */, (long)ws);
+    say("tty: TIOCGWINSZ %s %d %d\n", errname(r), ws[0], ws[1]);
+    int id = -7;
+    r = syscall3(SYS_ioctl, 0, 0x540f /* TIOCGPGRP */, (long)&id);
+    say("tty: TIOCGPGRP %s %d\n", errname(r), id);
+    r = syscall3(SYS_ioctl, 0, 0x5429 /* TIOCGSID */, (long)&id);
+    say("tty: TIOCGSID %s %d\n", errname(r), id);
     if (dev)
         list_dev();
     /* tcdrain(1): all of it sent before init exits and the kernel's panic lines come

@@ -27,8 +27,9 @@ struct DynamicTests {
         ["/usr/bin/sleep", "0.1"],
         // coreutils from a dash script: ls (plain, -F, -a, an error), cat (-n, an error),
         // timeout (expiring: 124; not: the command's status; -s KILL: 137), env -i; rm -r takes
-    // the files away again (leakcheck counts them otherwise).
-        ["/usr/bin/dash", "-c", "mkdir t && cd t && seq 2 > f && mkdir sub && ls && ls -F && ls -a && cat f && "
+        // the files away again (leakcheck counts them otherwise). `ls -1`: under MiniKernel
+        // stdout is the console, a terminal, where ls would print columns; natively a pipe.
+        ["/usr/bin/dash", "-c", "mkdir t && cd t && seq 2 > f && mkdir sub && ls -1 && ls -1F && ls -1a && cat f && "
             + "cat -n f && timeout 0.3 sleep 5; echo timeout $?; timeout 5 true; echo ok $?; "
             + "timeout -s KILL 0.2 sleep 5; echo killed $?; env -i A=1 B=2 env; "
             + "ls -d sub nonexistent; echo ls $?; cat nonexistent; echo cat $?; cd .. && rm -r t"],

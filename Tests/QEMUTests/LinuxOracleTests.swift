@@ -24,9 +24,7 @@ struct LinuxOracleTests {
         ])
         defer { Initramfs.discard(cpio) }
         let append = "console=ttyS0 quiet panic=-1 init=/init foo=bar baz \"q=a b\" -- x \"y z\" dev"
-        let (mk, _) = try await expectSameAsLinux(
-            initrd: URL(fileURLWithPath: cpio), append: append, smp: smp,
-            known: [("tty:", "MiniKernel has no tty layer yet: the console answers TCGETS with ENOTTY (README, Status)")])
+        let (mk, _) = try await expectSameAsLinux(initrd: URL(fileURLWithPath: cpio), append: append, smp: smp)
         expect(mk, mk.outcome == .initExitedHigh, "init exits with 0x54: MiniKernel's status should be 129")
     }
 

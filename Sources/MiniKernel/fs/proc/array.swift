@@ -7,8 +7,7 @@
 // has no memory left, so its sizes read 0, as on Linux.
 //
 // Fields a small kernel does not keep read 0, as Linux's read when the
-// feature is off: tty_nr (no tty layer yet) with tpgid -1, nice and the
-// scheduling policy (all tasks are SCHED_OTHER at nice 0), itrealvalue,
+// feature is off: nice and the scheduling policy (all tasks are SCHED_OTHER at nice 0), itrealvalue,
 // nswap, delay accounting, guest time; in status, VmPeak (the size's high
 // mark is not kept), VmLck and VmPin, RssFile and RssShmem (resident pages
 // are counted, not sorted: all show as RssAnon), and every capability set
@@ -18,6 +17,8 @@
 /// in one go so that the fields agree with each other.
 private struct TaskSnapshot {
     var pid: Int32 = 0, tgid: Int32 = 0, ppid: Int32 = 0, pgrp: Int32 = 0, session: Int32 = 0
+    /// The controlling terminal's device number (new_encode_dev(4:64)) and foreground group, 0 and -1 for none.
+    var ttyNr = 0, tpgid: Int32 = -1
     var comm = InlineArray<16, UInt8>(repeating: 0)
     var state: UInt8 = 82, flags: UInt32 = 0, running = true
     var counts = RUsageCounts(), ccounts = RUsageCounts()
@@ -40,6 +41,7 @@ private func task_snapshot(_ e: ProcEntry) -> TaskSnapshot? {
         siglock.withLock {
             let sig = t.signal
             s.pgrp = sig.pgrp; s.session = sig.session
+            if let tty = sig.tty { s.ttyNr = Int(TTY_MAJOR << 8 | 64); s.tpgid = tty.lock.withLock { tty.pgrp } }
             s.numThreads = sig.nrThreads
             (s.utime, s.stime) = thread_group_cputime(sig)
             s.cutime = sig.cutime; s.cstime = sig.cstime
@@ -101,7 +103,7 @@ func proc_pid_stat(_ e: ProcEntry, _ m: inout SeqFile) -> Int {
     let f = mm_figures(e) ?? MMFigures()
     // wchan: 1 for a sleeping single-threaded task (Linux no longer shows where).
     let wchan = !s.running && s.numThreads < 2 ? 1 : 0
-    m.puts("\(s.pid) (\(comm: s.comm)) \(char: s.state) \(s.ppid) \(s.pgrp) \(s.session) 0 -1 \(s.flags) ")
+    m.puts("\(s.pid) (\(comm: s.comm)) \(char: s.state) \(s.ppid) \(s.pgrp) \(s.session) \(s.ttyNr) \(s.tpgid) \(s.flags) ")
     m.puts("\(s.counts.minFlt) \(s.ccounts.minFlt) \(s.counts.majFlt) \(s.ccounts.majFlt) ")
     m.puts("\(nsec_to_clock_t(s.utime)) \(nsec_to_clock_t(s.stime)) \(nsec_to_clock_t(s.cutime)) \(nsec_to_clock_t(s.cstime)) ")
     m.puts("20 0 \(s.numThreads) 0 \(nsec_to_clock_t(s.startTime)) \(f.vmSize) \(f.rss) \(s.rssLimit) ")
