@@ -4,7 +4,7 @@
  * console sends a program's output from a buffer, by interrupt, while the kernel's own
  * messages are written at once: when init exits, the panic lines can overtake its last
  * output and even split its lines (seen under load). Draining first keeps the two apart.
- * MiniKernel's console writes at once and has no tty layer (ENOTTY): nothing to wait for.
+ * MiniKernel's terminal writes at once: TCSBRK returns with nothing to wait for.
  * Prints nothing, exits 0.
  */
 #include "lib.h"

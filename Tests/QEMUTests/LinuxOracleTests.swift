@@ -28,6 +28,29 @@ struct LinuxOracleTests {
         expect(mk, mk.outcome == .initExitedHigh, "init exits with 0x54: MiniKernel's status should be 129")
     }
 
+    /// Userland/tty_ctl.c: the terminal's ioctls, errors and job-control rules that need no
+    /// typing — bad pointers, non-terminals, a session taking ttyS0 by opening it, SIGTTIN and
+    /// SIGTTOU stops, EIO for ignored SIGTTIN and orphaned groups, TIOCSPGRP's checks,
+    /// TIOCNOTTY, TIOCVHANGUP, and a session leader exiting with its terminal (its foreground
+    /// group's SIGHUP, the hung-up files) — as init on both kernels, leakcheck clean here.
+    @Test("tty_ctl: terminal ioctls, sessions and job control without typing", arguments: [1, 4])
+    func ttyControl(smp: Int) async throws {
+        let cpio = try await Initramfs.make(files: [
+            (dest: "/init", src: Repo.userland("tty_ctl").path),
+            (dest: "/dev/console", src: "c:600:5:1"),
+            (dest: "/dev/ttyS0", src: "c:660:4:64"),
+            (dest: "/dev/tty", src: "c:666:5:0"),
+            (dest: "/dev/null", src: "c:666:1:3"),
+        ])
+        defer { Initramfs.discard(cpio) }
+        let (mk, _) = try await expectSameAsLinux(initrd: URL(fileURLWithPath: cpio),
+                                                  append: "console=ttyS0 quiet panic=-1 leakcheck init=/init", smp: smp)
+        expectOutcome(mk, .poweroff)                        // init exited 0
+        let check = mk.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }).flatMap(LeakCheck.init)
+        let leaks = check?.counters.filter { $0.before != $0.after }.map { "\($0.name) \($0.before)->\($0.after)" }
+        expect(mk, leaks == [], "leakcheck: \(leaks.map { $0.joined(separator: ", ") } ?? "no line")")
+    }
+
     /// Debian's busybox as init from rdinit=, with its argument in double quotes (one word
     /// with spaces and a semicolon, next_arg's quotes dropped), environment words before "--",
     /// and an exit code the shell passes on: the output of `env`, the positional parameters
