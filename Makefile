@@ -2,6 +2,7 @@
 #
 #   make          the kernel (build/minikernel) and the user programs
 #   make run      build and boot the demo in QEMU
+#   make shell    build and boot into busybox's shell, job control on the console (LINUX=1: Debian's Linux)
 #   make test     the test suite (swift test: boots QEMU per case); LOAD=N beside N busy processes
 #   make debug    QEMU waiting for gdb, and a gdb that attaches to it
 #   make clean
@@ -38,7 +39,7 @@ LDFLAGS := -n -T linker.ld -nostdlib -static -z max-page-size=4096
 QEMU_FLAGS := -accel tcg -m 128M -display none -monitor none -serial stdio -no-reboot \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-.PHONY: all kernel userland run test debug clean check-tools check-test-tools check-linux bench profile conformance
+.PHONY: all kernel userland run shell test debug clean check-tools check-test-tools check-linux bench profile conformance
 all: check-tools kernel userland
 
 kernel: $(KERNEL)
@@ -91,6 +92,18 @@ ifeq ($(PROG),)
 else
 	QEMU=$(QEMU) QEMU_FLAGS="$(QEMU_FLAGS)" python3 scripts/run_prog.py
 endif
+
+# Busybox's shell on the console as a terminal: scripts/tty_session.py's initramfs, whose /init
+# runs `setsid cttyhack sh` on /dev/ttyS0 (job control on), attached to this terminal; `exit`
+# ends the boot, Ctrl-A X quits QEMU. TRACE=1 adds trace=exit; LINUX=1 boots Debian's Linux
+# with the same archive. No `timeout`: it would take QEMU off this terminal's foreground group.
+shell: all $(if $(filter-out 0,$(LINUX)),check-linux)
+	python3 scripts/tty_session.py --build-initramfs $(BUILD)/tty.cpio
+	@kernel=$(if $(filter-out 0,$(LINUX)),$$(python3 scripts/linux_kernel.py 2>/dev/null | tail -n 1),$(KERNEL)); \
+	$(QEMU) -accel tcg,thread=multi -smp 2 -m $(if $(filter-out 0,$(LINUX)),512M,256M) -display none \
+	  -serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel $$kernel \
+	  -initrd $(BUILD)/tty.cpio -append "console=ttyS0 quiet panic=-1 rdinit=/init$(if $(filter-out 0,$(TRACE)), trace=exit)"; \
+	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
 
 # LOAD=N: N busy processes beside the suite (README, "Testing on a busy host").
 # Every boot and host program has its own deadline; TEST_TIMEOUT (seconds) bounds

@@ -179,6 +179,21 @@ enum QEMU {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Runs `body`, a boot that another program makes (scripts/tty_session.py drives its own
+    /// QEMU, to type at it), in one of `boot`'s slots: it counts against `maxConcurrent` like
+    /// any boot, and its deadline should start inside `body`.
+    static func withSlot<R: Sendable>(_ body: () async throws -> R) async throws -> R {
+        await slots.acquire()
+        do {
+            let r = try await body()
+            await slots.release()
+            return r
+        } catch {
+            await slots.release()
+            throw error
+        }
+    }
+
     private static let slots = AsyncSemaphore(maxConcurrent)
 }
 
