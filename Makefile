@@ -96,11 +96,12 @@ endif
 # Busybox's shell on the console as a terminal: scripts/tty_session.py's initramfs, whose /init
 # runs `setsid cttyhack sh` on /dev/ttyS0 (job control on), attached to this terminal; `exit`
 # ends the boot, Ctrl-A X quits QEMU. TRACE=1 adds trace=exit; LINUX=1 boots Debian's Linux
-# with the same archive. No `timeout`: it would take QEMU off this terminal's foreground group.
+# with the same archive. `timeout --foreground` (an hour) keeps QEMU in this terminal's foreground
+# process group, so ^C and ^Z reach the guest rather than QEMU.
 shell: all $(if $(filter-out 0,$(LINUX)),check-linux)
 	python3 scripts/tty_session.py --build-initramfs $(BUILD)/tty.cpio
 	@kernel=$(if $(filter-out 0,$(LINUX)),$$(python3 scripts/linux_kernel.py 2>/dev/null | tail -n 1),$(KERNEL)); \
-	$(QEMU) -accel tcg,thread=multi -smp 2 -m $(if $(filter-out 0,$(LINUX)),512M,256M) -display none \
+	timeout --foreground 3600 $(QEMU) -accel tcg,thread=multi -smp 2 -m $(if $(filter-out 0,$(LINUX)),512M,256M) -display none \
 	  -serial mon:stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel $$kernel \
 	  -initrd $(BUILD)/tty.cpio -append "console=ttyS0 quiet panic=-1 rdinit=/init$(if $(filter-out 0,$(TRACE)), trace=exit)"; \
 	  status=$$?; echo "(QEMU exited with status $$status; see README: QEMU exit status)"
