@@ -327,7 +327,7 @@ SCENARIOS = {
     # transcript is the same without it.) The settings come back from `stty -g`.
     "burst": Scenario(
         "10,000 bytes at once in raw mode: throttled, none lost",
-        [cmd("s=$(stty -g); stty raw -echo; echo ready; sleep 1; head -c 10000 | wc -c; stty $s", until="ready\n"),
+        [cmd("g=$(stty -g);stty raw -echo;echo ready;sleep 1;head -c 10000|wc -c;stty $g", until="ready\n"),
          key("0123456789" * 1000)]),
 }
 

@@ -109,8 +109,6 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         sig = SignalStruct()
         sig.pgrp = parentTask.signal.pgrp
         sig.session = parentTask.signal.session
-        sig.tty = parentTask.signal.tty
-        if let tty = sig.tty { tty_kref_get(tty) }
         sig.hasChildSubreaper = parentTask.signal.hasChildSubreaper || parentTask.signal.isChildSubreaper
         sig.rlim = parentTask.signal.rlim
     }
@@ -240,6 +238,9 @@ func copy_process(_ args: KernelCloneArgs, regs: UnsafeMutablePointer<PtRegs>, e
         p.groupLeader = p
         get_pid(sig.pgrp)
         get_pid(sig.session)
+        // The controlling terminal, read under siglock as TIOCNOTTY and a hangup write it.
+        sig.tty = parentTask.signal.tty
+        if let tty = sig.tty { tty_kref_get(tty) }
         link_child(p, to: p.realParent)
     }
     link_thread(p)

@@ -154,10 +154,11 @@ func n_tty_flush_input(_ tty: TtyStruct) {
     n_tty_check_unthrottle(tty)
 }
 
-/// n_tty_receive_buf_common()'s room: how many bytes the ring takes now.
-/// A canonical line with no end yet always takes one more, overwriting its
-/// last byte once the ring is full, so that ERASE and the newline still work.
-private func n_tty_receive_room(_ tty: TtyStruct) -> Int {
+/// n_tty_receive_buf_common()'s room: how many bytes the ring takes now,
+/// asked when a byte is waiting. A canonical line with no end yet always
+/// takes one more, overwriting its last byte once the ring is full, so that
+/// ERASE and the newline still work.
+func n_tty_receive_room(_ tty: TtyStruct) -> Int {
     let room = N_TTY_BUF_SIZE - tty.readCnt() - 1
     if room > 0 { return room }
     let overflow = tty.icanon && tty.ldata.canonHead == tty.ldata.readTail
@@ -329,11 +330,10 @@ private func n_tty_receive_char_special(_ tty: TtyStruct, _ cIn: UInt8, _ out: i
 }
 
 /// n_tty_receive_buf_standard() for one byte, called with the tty lock held
-/// from the UART's interrupt. Returns false (and takes nothing) when the
-/// ring is full; otherwise the signal the byte raises, in `sig`.
-func n_tty_receive_byte(_ tty: TtyStruct, _ getc: () -> UInt8?, _ sig: inout Int32) -> Bool {
-    guard n_tty_receive_room(tty) > 0 else { return false }
-    guard var c = getc() else { return false }
+/// from the UART's interrupt once n_tty_receive_room() said there is room.
+/// Returns the signal the byte raises (ISIG), 0 for none.
+func n_tty_receive_byte(_ tty: TtyStruct, _ byte: UInt8) -> Int32 {
+    var c = byte, sig: Int32 = 0
     var out = TtyOutput()
     if tty.has(iflag: ISTRIP) { c &= 0x7f }
     if tty.has(iflag: IUCLC) && tty.has(lflag: IEXTEN) && c >= 65 && c <= 90 { c += 32 }
@@ -345,7 +345,7 @@ func n_tty_receive_byte(_ tty: TtyStruct, _ getc: () -> UInt8?, _ sig: inout Int
     } else {
         n_tty_receive_char(tty, c, &out)
     }
-    return true
+    return sig
 }
 
 /// stop_tty() / start_tty(): output held by ^S, released by ^Q.

@@ -42,10 +42,7 @@ func serial_putc(_ c: UInt8) {
     outb(COM1 + UART_THR, c)
 }
 
-private func serial_getc() -> UInt8? {
-    guard inb(COM1 + UART_LSR) & UART_LSR_DR != 0 else { return nil }
-    return inb(COM1 + UART_RX)
-}
+private func serial_rx_ready() -> Bool { inb(COM1 + UART_LSR) & UART_LSR_DR != 0 }
 
 /// serial8250_startup(): the receive interrupt on, through the I/O APIC.
 func serial8250_startup() {
@@ -68,15 +65,14 @@ private func serial8250_interrupt(_ regs: UnsafeMutablePointer<PtRegs>) {
     apic_eoi()
     guard let tty = console_tty else { return }
     var received = false
-    while true {
-        var sig: Int32 = 0
-        let (took, pgrp) = tty.lock.withLock { () -> (Bool, Int32) in
-            let took = n_tty_receive_byte(tty, serial_getc, &sig)
-            if !took && inb(COM1 + UART_LSR) & UART_LSR_DR != 0 {
+    while serial_rx_ready() {
+        let (took, sig, pgrp) = tty.lock.withLock { () -> (Bool, Int32, Int32) in
+            guard n_tty_receive_room(tty) > 0 else {
                 tty.ldata.throttled = true
                 serial8250_throttle(true)
+                return (false, 0, 0)
             }
-            return (took, tty.pgrp)
+            return (true, n_tty_receive_byte(tty, inb(COM1 + UART_RX)), tty.pgrp)
         }
         if !took { break }
         received = true
