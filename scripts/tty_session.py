@@ -305,6 +305,22 @@ SCENARIOS = {
          key("\x03"),
          cmd("echo $?")]),
 
+    # g2. The shell exits while a job of its is stopped. Its exit ends the session: the
+    # hangup (disassociate_ctty) signals only the terminal's foreground group, the shell's
+    # own; the stopped `sleep`, alone in a background group, would stay stopped for ever —
+    # but exit_notify() sees its group orphaned (its one parent outside it is gone) with a
+    # stopped member, and kill_orphaned_pgrp() sends it SIGHUP and SIGCONT: it dies of the
+    # SIGHUP. init's last line comes only once every process of the session is gone, so it
+    # is the proof (a surviving sleep would keep init waiting past the deadline). trace=exit
+    # shows it as `kill_orphaned_pgrp: pgrp=N SIGHUP SIGCONT` after the shell's
+    # `disassociate_ctty: tty_vhangup_session`.
+    "orphaned": Scenario(
+        "a job stopped with kill -STOP when the shell exits: kill_orphaned_pgrp's SIGHUP and SIGCONT end it",
+        [cmd("sleep 100 &"),
+         cmd("kill -STOP %1; wait %1; echo $?"),
+         cmd("jobs"),
+         cmd("exit")]),                 # ash warns once ("You have stopped jobs."); the next exit goes
+
     # h. Bad input: a 10,000-byte line. A canonical line holds 4095 bytes and its newline:
     # n_tty keeps the first 4095, the bytes after them overwrite the last slot, and the
     # newline still ends the line (N_TTY_BUF_SIZE). No echo, or the console fills with "a".

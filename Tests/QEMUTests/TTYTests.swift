@@ -18,7 +18,8 @@ import Testing
 @Suite("Terminal: job control on the console, against Linux")
 struct TTYTests {
     /// `tty_session.py --list`'s names (checked by `scenarioNames`).
-    static let scenarios = ["sigint", "stop", "eof", "erase", "background", "hangup", "pipeline", "longline", "nul", "burst"]
+    static let scenarios = ["sigint", "stop", "eof", "erase", "background", "hangup", "pipeline", "orphaned", "longline", "nul",
+                            "burst"]
 
     struct Case: Sendable, CustomTestStringConvertible {
         var scenario: String

@@ -294,6 +294,7 @@ private func kill_orphaned_pgrp(_ tsk: Task, parent parentIn: Task?) {
     if let p = parentIn { parent = p; ignored = nil } else { parent = tsk.realParent }
     guard parent.signal.pgrp != pgrp, parent.signal.session == tsk.signal.session,
           will_become_orphaned_pgrp(pgrp, ignoring: ignored), has_stopped_jobs(pgrp) else { return }
+    trace_kill_orphaned_pgrp(current, pgrp: pgrp)
     for p in for_each_process() where p.signal.pgrp == pgrp {
         do_send_sig_info(SIGHUP, info_kernel(SIGHUP), to: p)
         do_send_sig_info(SIGCONT, info_kernel(SIGCONT), to: p)

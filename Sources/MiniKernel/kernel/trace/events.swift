@@ -94,6 +94,13 @@ func trace_disassociate_ctty(_ t: Task, hangup: Bool, pgrp: Int32) {
     printk_always("\(tracePrefix(t)) disassociate_ctty: \(hangup ? "tty_vhangup_session" : "kill_pgrp") sid=\(t.signal.session) fg_pgrp=\(pgrp)")
 }
 
+/// kill_orphaned_pgrp(): a group with stopped members lost its last link to
+/// its session's job control, and is sent SIGHUP and SIGCONT.
+func trace_kill_orphaned_pgrp(_ t: Task, pgrp: Int32) {
+    guard traceExit else { return }
+    printk_always("\(tracePrefix(t)) kill_orphaned_pgrp: pgrp=\(pgrp) SIGHUP SIGCONT")
+}
+
 func exitStateName(_ s: ExitState) -> StaticString {
     switch s {
     case .none: return "0"
