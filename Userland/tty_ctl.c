@@ -79,6 +79,10 @@ static void set_lflag(long tty, unsigned on, unsigned off)
     io(tty, TCSETS, &t);
 }
 
+/* tcdrain(1): Linux's serial driver sends output from a buffer, and a hangup throws away what
+ * it still holds (tty_ldisc_hangup): everything said so far must be out first. */
+static void drain(void) { syscall3(SYS_ioctl, 1, TCSBRK, 1); }
+
 static volatile int winches, hups;
 static void on_winch(int sig) { (void)sig; winches++; }
 static void on_hup(int sig) { (void)sig; hups++; }
@@ -255,6 +259,7 @@ static void session(void)
     say("open /dev/tty after TIOCNOTTY: %s\n", errname(sys_open("/dev/tty", O_RDWR, 0)));
     say("TIOCSCTTY, taking it back: %s\n", errname(io(t, TIOCSCTTY, 0)));
 
+    drain();
     say("TIOCVHANGUP: %s\n", errname(io(t, TIOCVHANGUP, 0)));
     say("after the hangup: read %ld, write %s, TCGETS %s, TIOCSPGRP %s\n", sys_read(t, &c, 1),
         errname(sys_write(t, "x", 1)), errname(io(t, TCGETS, &k)), errname(io(t, TIOCSPGRP, &nr)));
@@ -284,6 +289,7 @@ static void session(void)
     }
     sys_close(ready[1]);
     sys_read(ready[0], &c, 1);                      /* EOF: the member's handler is in place */
+    drain();
     sys_exit(0);
 }
 
@@ -297,6 +303,6 @@ int main(void)
     while (sys_wait4(-1, &st, 0, NULL) > 0)
         reaped++;
     say("init reaped %d processes\n", reaped);
-    syscall3(SYS_ioctl, 1, TCSBRK, 1);
+    drain();
     return 0;
 }

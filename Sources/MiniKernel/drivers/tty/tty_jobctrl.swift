@@ -61,6 +61,28 @@ private func tty_get_pgrp(_ tty: TtyStruct) -> Int32 {
     return pgrp
 }
 
+/// The terminal controls no session and has no foreground group any more;
+/// their pid references go (the ctrl.session/ctrl.pgrp puts).
+private func tty_clear_ctrl(_ tty: TtyStruct) {
+    let old = tty.lock.withLock { () -> (Int32, Int32) in
+        let o = (tty.session, tty.pgrp)
+        tty.session = 0
+        tty.pgrp = 0
+        return o
+    }
+    put_pid(old.0)
+    put_pid(old.1)
+}
+
+/// The caller's tty_old_pgrp, taken (with its reference) and cleared.
+private func take_tty_old_pgrp(_ sig: SignalStruct) -> Int32 {
+    siglock.withLock { () -> Int32 in
+        let o = sig.ttyOldPgrp
+        sig.ttyOldPgrp = 0
+        return o
+    }
+}
+
 /// proc_clear_tty(): `p`'s process no longer has a controlling terminal.
 func proc_clear_tty(_ p: Task) {
     let tty = siglock.withLock { () -> TtyStruct? in
@@ -151,18 +173,13 @@ func __tty_hangup(_ tty: TtyStruct, exitSession: Bool) {
     tty.lock.withLock { tty.hangups &+= 1 }
     let refs = tty_signal_session_leader(tty, exitSession: exitSession)
     for _ in 0..<refs { tty_kref_put(tty) }
-    let old = tty.lock.withLock { () -> (Int32, Int32) in
+    tty.lock.withLock {
         n_tty_flush_input(tty)                       // tty_ldisc_hangup()
         tty.ldata.column = 0
         tty.stopped = false
         tty.tcoStopped = false
-        let o = (tty.session, tty.pgrp)
-        tty.session = 0
-        tty.pgrp = 0
-        return o
     }
-    put_pid(old.0)
-    put_pid(old.1)
+    tty_clear_ctrl(tty)
     tty_wakeup_readers(tty)
     tty_wakeup_writers(tty)
 }
@@ -192,11 +209,7 @@ func disassociate_ctty(_ onExit: Bool) {
         }
         tty_kref_put(tty)
     } else if onExit {
-        let old = siglock.withLock { () -> Int32 in
-            let o = me.signal.ttyOldPgrp
-            me.signal.ttyOldPgrp = 0
-            return o
-        }
+        let old = take_tty_old_pgrp(me.signal)
         if old != 0 {
             trace_disassociate_ctty(me, hangup: false, pgrp: old)
             kill_pgrp(old, SIGHUP, priv: true)
@@ -205,22 +218,8 @@ func disassociate_ctty(_ onExit: Bool) {
         }
         return
     }
-    let old = siglock.withLock { () -> Int32 in
-        let o = me.signal.ttyOldPgrp
-        me.signal.ttyOldPgrp = 0
-        return o
-    }
-    put_pid(old)
-    if let t = siglock.withLock({ me.signal.tty }) {
-        let o = t.lock.withLock { () -> (Int32, Int32) in
-            let o = (t.session, t.pgrp)
-            t.session = 0
-            t.pgrp = 0
-            return o
-        }
-        put_pid(o.0)
-        put_pid(o.1)
-    }
+    put_pid(take_tty_old_pgrp(me.signal))
+    if let t = siglock.withLock({ me.signal.tty }) { tty_clear_ctrl(t) }
     tasklistLock.withLock { session_clear_tty(me.signal.session) }
 }
 
@@ -234,14 +233,7 @@ private func no_tty() {
 func tty_release_session(_ tty: TtyStruct) {
     let session = tty.lock.withLock { tty.session }
     tasklistLock.withLock { session_clear_tty(session) }
-    let old = tty.lock.withLock { () -> (Int32, Int32) in
-        let o = (tty.session, tty.pgrp)
-        tty.session = 0
-        tty.pgrp = 0
-        return o
-    }
-    put_pid(old.0)
-    put_pid(old.1)
+    tty_clear_ctrl(tty)
 }
 
 // MARK: - ioctls
