@@ -7,10 +7,11 @@
 // has no memory left, so its sizes read 0, as on Linux.
 //
 // Fields a small kernel does not keep read 0, as Linux's read when the
-// feature is off: nice and the scheduling policy (all tasks are SCHED_OTHER at nice 0), itrealvalue,
-// nswap, delay accounting, guest time; in status, VmPeak (the size's high
-// mark is not kept), VmLck and VmPin, RssFile and RssShmem (resident pages
-// are counted, not sorted: all show as RssAnon), and every capability set
+// feature is off: nice and the scheduling policy (all tasks are SCHED_OTHER
+// at nice 0), itrealvalue, nswap, delay accounting, guest time; in status,
+// VmPeak (the size's high mark is not kept), VmLck and VmPin, RssFile and
+// RssShmem (resident pages are counted, not sorted: all show as RssAnon),
+// and every capability set
 // other than root's. docs/interfaces.md lists them.
 
 /// What both files read of a task, copied under tasklist_lock and siglock
