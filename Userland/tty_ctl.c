@@ -8,7 +8,8 @@
  * pointers (EFAULT), files that are not terminals (ENOTTY), requests that need a controlling
  * terminal, bad arguments, the driver's TIOCGSERIAL, VMIN/VTIME and O_NONBLOCK reads with no
  * input. A child then makes a session and takes ttyS0 by opening it, and walks through job
- * control: a background reader and a TOSTOP writer stop (SIGTTIN, SIGTTOU), an ignored SIGTTIN
+ * control: a background reader and a TOSTOP writer stop (SIGTTIN, SIGTTOU) — but not through
+ * /dev/console, which is no job-control terminal —, an ignored SIGTTIN
  * makes the read fail with EIO, a blocked SIGTTOU lets TCSETS through, an orphaned group gets
  * EIO; TIOCSWINSZ signals SIGWINCH; TIOCSPGRP's checks; TIOCNOTTY sends the foreground group
  * SIGHUP and SIGCONT; TIOCVHANGUP hangs the line up (read 0, write EIO) but not /dev/console;
@@ -178,6 +179,9 @@ static void session(void)
     int st;
     long g = background();
     if (g == 0) {
+        /* /dev/console is no job-control terminal: a background read of it is not stopped. */
+        long con = sys_open("/dev/console", O_RDWR | O_NONBLOCK, 0);
+        say("background read of /dev/console: %s\n", errname(sys_read(con, &c, 1)));
         sys_read(t, &c, 1);                         /* SIGTTIN stops us here */
         sys_exit(9);
     }
@@ -202,6 +206,7 @@ static void session(void)
     set_lflag(t, TOSTOP, 0);
     g = background();
     if (g == 0) {
+        say("background write to /dev/console with TOSTOP: not stopped\n");
         sys_write(t, "x\n", 2);                     /* SIGTTOU stops us here */
         sys_exit(9);
     }
