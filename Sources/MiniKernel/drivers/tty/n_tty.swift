@@ -266,6 +266,8 @@ private func n_tty_receive_char_special(_ tty: TtyStruct, _ cIn: UInt8, _ out: i
         let sig = tty.isChar(c, VINTR) ? SIGINT : tty.isChar(c, VQUIT) ? SIGQUIT : tty.isChar(c, VSUSP) ? SIGTSTP : 0
         if sig != 0 {
             // isig(): unless NOFLSH, the signal also throws away the typed-ahead input.
+            // (Linux signals first and echoes after; here the echo is written under the
+            // lock and the signal follows once it is dropped, so "^C" always comes first.)
             if !tty.has(lflag: NOFLSH) { n_tty_flush_input(tty) }
             if tty.has(iflag: IXON) { start_tty(tty) }
             if tty.has(lflag: ECHO) { echo_char(tty, c, &out) }
