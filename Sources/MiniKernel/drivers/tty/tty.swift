@@ -14,9 +14,9 @@
 import Synchronization
 
 // c_iflag
-let IGNBRK: UInt32 = 0o1, BRKINT: UInt32 = 0o2, ISTRIP: UInt32 = 0o40, INLCR: UInt32 = 0o100
+let ISTRIP: UInt32 = 0o40, INLCR: UInt32 = 0o100
 let IGNCR: UInt32 = 0o200, ICRNL: UInt32 = 0o400, IUCLC: UInt32 = 0o1000, IXON: UInt32 = 0o2000
-let IXANY: UInt32 = 0o4000, IMAXBEL: UInt32 = 0o20000
+let IXANY: UInt32 = 0o4000
 // c_oflag
 let OPOST: UInt32 = 0o1, OLCUC: UInt32 = 0o2, ONLCR: UInt32 = 0o4, OCRNL: UInt32 = 0o10
 let ONOCR: UInt32 = 0o20, ONLRET: UInt32 = 0o40, TABDLY: UInt32 = 0o14000, XTABS: UInt32 = 0o14000
@@ -67,7 +67,7 @@ struct NTtyData {
     /// The output column, and the column the current input line began at
     /// (for erasing a tab).
     var column = 0, canonColumn = 0
-    var lnext = false, push = false
+    var lnext = false
     /// The UART's receive interrupt is off until a reader makes room.
     var throttled = false
 }

@@ -89,9 +89,9 @@ func trace_exit_files(_ t: Task, closed: Int) {
 
 /// disassociate_ctty(): a session leader lets go of its terminal — by a
 /// hangup of its session (at exit) or by SIGHUP to the foreground group.
-func trace_disassociate_ctty(_ t: Task, hangup: Bool, pgrp: Int32) {
+func trace_disassociate_ctty(_ t: Task, hangup: Bool, pgrp: @autoclosure () -> Int32) {
     guard traceExit else { return }
-    printk_always("\(tracePrefix(t)) disassociate_ctty: \(hangup ? "tty_vhangup_session" : "kill_pgrp") sid=\(t.signal.session) fg_pgrp=\(pgrp)")
+    printk_always("\(tracePrefix(t)) disassociate_ctty: \(hangup ? "tty_vhangup_session" : "kill_pgrp") sid=\(t.signal.session) fg_pgrp=\(pgrp())")
 }
 
 /// kill_orphaned_pgrp(): a group with stopped members lost its last link to
