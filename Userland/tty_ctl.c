@@ -128,6 +128,18 @@ static void init_checks(void)
     say("TCFLSH 7: %s, TCFLSH TCIFLUSH: %s, TCXONC 9: %s\n", errname(io(t, TCFLSH, (void *)7)),
         errname(io(t, TCFLSH, 0)), errname(io(t, TCXONC, (void *)9)));
 
+    /* TCOOFF holds output: a write fills the driver's buffer (TIOCOUTQ counts it, after ONLCR)
+     * and comes out at TCOON, before what is written after. */
+    drain();
+    long off = io(t, TCXONC, 0);
+    long nbw = sys_open("/dev/ttyS0", O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
+    long w = sys_write(nbw, "held\n", 5);
+    int q = -1;
+    io(t, TIOCOUTQ, &q);
+    long on = io(t, TCXONC, (void *)1);
+    sys_close(nbw);
+    say("TCOOFF %s, a write while stopped %ld, TIOCOUTQ %d, TCOON %s\n", errname(off), w, q, errname(on));
+
     /* No input is coming: each read says how it ends. */
     struct kterm saved, raw;
     io(t, TCGETS, &saved);

@@ -206,6 +206,14 @@ SCENARIOS = {
          key("\x03"),
          cmd("echo $?")]),
 
+    # a2. ^\\ is QUIT: SIGQUIT to the foreground group, echoed as "^\\"; the shell says
+    # "Quit" for a job killed by it, and $? is 128 + 3 (no core: RLIMIT_CORE is 0).
+    "sigquit": Scenario(
+        "sleep 100 in the foreground, ^\\, echo $? prints 131",
+        [cmd(JOB % "sleep 100", until="started\n"),
+         key("\x1c"),
+         cmd("echo $?")]),
+
     # b. ^Z, jobs, bg, fg, ^C on one job: `cat` (after "started", as in a). A line typed for
     # it is echoed by the kernel and written back by cat: cat is running, in the foreground.
     # ^Z stops it (SIGTSTP); the shell, waiting for it with WUNTRACED, says "Stopped". `bg`
@@ -320,6 +328,16 @@ SCENARIOS = {
          cmd("kill -STOP %1; wait %1; echo $?"),
          cmd("jobs"),
          cmd("exit")]),                 # ash warns once ("You have stopped jobs."); the next exit goes
+
+    # g3. IXON: ^S and ^Q are flow control, taken by the line discipline (output stops and
+    # starts again) and never read; with `stty -ixon` they are ordinary bytes, echoed as ^S
+    # and ^Q and read (od prints them as octal 023 and 021).
+    "ixon": Scenario(
+        "^S ^Q in a line: flow control with IXON, ordinary bytes with stty -ixon",
+        [cmd("echo ready; head -n 1 | od -An -c", until="ready\n"),
+         key("a\x13b\x11c\r"),
+         cmd("stty -ixon; echo ready; head -n 1 | od -An -c; stty ixon", until="ready\n"),
+         key("a\x13b\x11c\r")]),
 
     # h. Bad input: a 10,000-byte line. A canonical line holds 4095 bytes and its newline:
     # n_tty keeps the first 4095, the bytes after them overwrite the last slot, and the

@@ -10,16 +10,17 @@ import Testing
 /// console's answers (never for time) and prints a normalised transcript: ^C, ^Z, `jobs`,
 /// `bg`, `fg`, SIGTTIN and SIGTTOU (`stty tostop`), ^D, the line discipline's erase, word
 /// erase and kill, a session leader's exit (the hangup of its terminal, SIGHUP to its
-/// foreground group), ^C through a pipeline; and bad input: a 10,000-byte line (4095 bytes
-/// and the newline survive), NULs, a 10,000-byte burst in raw mode that fills the input ring
-/// (the UART is throttled, nothing lost). Every scenario's rationale is a comment in the
+/// foreground group), ^C through a pipeline, ^\ (SIGQUIT), ^S/^Q with IXON and without;
+/// and bad input: a 10,000-byte line (4095 bytes and the newline survive), NULs, a
+/// 10,000-byte burst in raw mode that fills the input ring (the UART is throttled, nothing
+/// lost). Every scenario's rationale is a comment in the
 /// script. Linux's transcript is the expected one; MiniKernel runs with `lockcheck leakcheck`,
 /// and its init must exit with 0 and every leakcheck counter back where it began.
 @Suite("Terminal: job control on the console, against Linux")
 struct TTYTests {
     /// `tty_session.py --list`'s names (checked by `scenarioNames`).
-    static let scenarios = ["sigint", "stop", "eof", "erase", "background", "hangup", "pipeline", "orphaned", "longline", "nul",
-                            "burst"]
+    static let scenarios = ["sigint", "sigquit", "stop", "eof", "erase", "background", "hangup", "pipeline", "orphaned",
+                            "ixon", "longline", "nul", "burst"]
 
     struct Case: Sendable, CustomTestStringConvertible {
         var scenario: String

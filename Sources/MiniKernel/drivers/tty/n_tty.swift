@@ -28,11 +28,13 @@ private let DISABLED_CHAR: UInt8 = 0
 private func iscntrl(_ c: UInt8) -> Bool { c < 32 || c == 127 }
 private func isalnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) }
 
-/// Bytes on their way to the UART, written in batches.
+/// Bytes on their way to the UART (uart_write()), written in batches.
+/// Used with the tty lock held.
 struct TtyOutput: ~Copyable {
+    private let tty: TtyStruct
     private var buf = InlineArray<128, UInt8>(repeating: 0)
     private var n = 0
-    init() {}
+    init(_ tty: TtyStruct) { self.tty = tty }
     mutating func put(_ c: UInt8) {
         if n == 128 { flush() }
         buf[n] = c
@@ -41,13 +43,13 @@ struct TtyOutput: ~Copyable {
     mutating func flush() {
         guard n > 0 else { return }
         let count = n
-        withUnsafeBytes(of: &buf) { console_write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        withUnsafeBytes(of: &buf) { uart_write(tty, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         n = 0
     }
     /// The rest goes out when the batch ends.
     deinit {
         let count = n
-        if count > 0 { withUnsafeBytes(of: buf) { console_write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
+        if count > 0 { withUnsafeBytes(of: buf) { uart_write(tty, UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
     }
 }
 
@@ -265,10 +267,11 @@ private func n_tty_receive_char_special(_ tty: TtyStruct, _ cIn: UInt8, _ out: i
     if tty.has(lflag: ISIG) {
         let sig = tty.isChar(c, VINTR) ? SIGINT : tty.isChar(c, VQUIT) ? SIGQUIT : tty.isChar(c, VSUSP) ? SIGTSTP : 0
         if sig != 0 {
-            // isig(): unless NOFLSH, the signal also throws away the typed-ahead input.
-            // (Linux signals first and echoes after; here the echo is written under the
-            // lock and the signal follows once it is dropped, so "^C" always comes first.)
-            if !tty.has(lflag: NOFLSH) { n_tty_flush_input(tty) }
+            // isig(): unless NOFLSH, the signal also throws away the typed-ahead input
+            // and the held output. (Linux signals first and echoes after; here the echo
+            // is written under the lock and the signal follows once it is dropped, so
+            // "^C" always comes first.)
+            if !tty.has(lflag: NOFLSH) { n_tty_flush_input(tty); tty_driver_flush_buffer(tty) }
             if tty.has(iflag: IXON) { start_tty(tty) }
             if tty.has(lflag: ECHO) { echo_char(tty, c, &out) }
             return sig
@@ -336,7 +339,7 @@ private func n_tty_receive_char_special(_ tty: TtyStruct, _ cIn: UInt8, _ out: i
 /// Returns the signal the byte raises (ISIG), 0 for none.
 func n_tty_receive_byte(_ tty: TtyStruct, _ byte: UInt8) -> Int32 {
     var c = byte, sig: Int32 = 0
-    var out = TtyOutput()
+    var out = TtyOutput(tty)
     if tty.has(iflag: ISTRIP) { c &= 0x7f }
     if tty.has(iflag: IUCLC) && tty.has(lflag: IEXTEN) && c >= 65 && c <= 90 { c += 32 }
     if tty.ldata.lnext {
@@ -350,12 +353,28 @@ func n_tty_receive_byte(_ tty: TtyStruct, _ byte: UInt8) -> Int32 {
     return sig
 }
 
-/// stop_tty() / start_tty(): output held by ^S, released by ^Q.
+/// stop_tty() / start_tty(): output held by ^S (or TCOOFF), released by
+/// ^Q (TCOON) with what was written meanwhile. The tty lock is held.
 func stop_tty(_ tty: TtyStruct) { tty.stopped = true }
 func start_tty(_ tty: TtyStruct) {
     guard tty.stopped && !tty.tcoStopped else { return }
     tty.stopped = false
+    console_write(UnsafeRawBufferPointer(start: tty.xmitBuf, count: tty.xmitCount))
+    tty.xmitCount = 0
     tty_wakeup_writers(tty)
+}
+
+/// Room for `n` more bytes of output, each of which may become up to 8
+/// (a tab under XTABS): always while output runs, and in the transmit
+/// buffer while it is stopped.
+private func n_tty_write_room(_ tty: TtyStruct) -> Int {
+    tty.stopped ? (UART_XMIT_SIZE - tty.xmitCount) / 8 : 256
+}
+
+/// tty_wait_until_sent(): until output stopped by ^S has been sent (a
+/// signal ends the wait: false). Running output is written at once.
+func tty_wait_until_sent(_ tty: TtyStruct) -> Bool {
+    wait_event(tty.writeWait, state: .interruptible) { tty.lock.withLock { tty.xmitCount == 0 } } == .done
 }
 
 // MARK: - read(), write(), poll()
@@ -444,7 +463,8 @@ func n_tty_read(_ tty: TtyStruct, _ f: File, _ ubuf: UInt64, _ count: Int) -> In
 }
 
 /// n_tty_write(): with TOSTOP, a background writer is stopped first
-/// (never through /dev/console); output waits while ^S holds it.
+/// (never through /dev/console); while ^S holds output, writes fill the
+/// transmit buffer, then wait for room.
 func n_tty_write(_ tty: TtyStruct, _ f: File, _ ubuf: UInt64, _ count: Int) -> Int {
     if f.kind == .tty && tty.lock.withLock({ tty.has(lflag: TOSTOP) }) {
         let r = __tty_check_change(tty, SIGTTOU)
@@ -455,16 +475,19 @@ func n_tty_write(_ tty: TtyStruct, _ f: File, _ ubuf: UInt64, _ count: Int) -> I
     while done < count {
         if signal_pending(current) { ret = Errno.ERESTARTSYS.negated; break }
         if tty_hung_up_p(f) { ret = Errno.EIO.negated; break }
-        if tty.lock.withLock({ tty.stopped }) {
+        let room = tty.lock.withLock { n_tty_write_room(tty) }
+        if room == 0 {
             if f.flags & O_NONBLOCK != 0 { ret = Errno.EAGAIN.negated; break }
-            _ = wait_event(tty.writeWait, state: .interruptible) { tty_hung_up_p(f) || !tty.lock.withLock { tty.stopped } }
+            _ = wait_event(tty.writeWait, state: .interruptible) {
+                tty_hung_up_p(f) || tty.lock.withLock { n_tty_write_room(tty) } > 0
+            }
             continue
         }
-        let n = min(256, count - done)
+        let n = min(room, count - done)
         let ok = withUnsafeMutableBytes(of: &kbuf) { copy_from_user($0.baseAddress.unsafelyUnwrapped, ubuf + UInt64(done), n) }
         if !ok { ret = Errno.EFAULT.negated; break }
         tty.lock.withLock {
-            var out = TtyOutput()
+            var out = TtyOutput(tty)
             for i in 0..<n { output_char(tty, kbuf[i], &out) }
         }
         done += n

@@ -91,8 +91,12 @@ final class TtyStruct {
     /// 0 for none.
     var session: Int32 = 0
     var pgrp: Int32 = 0
-    /// Output stopped by ^S or TCOOFF (flow.stopped, flow.tco_stopped).
+    /// Output stopped by ^S or TCOOFF (flow.stopped, flow.tco_stopped), and
+    /// what was written meanwhile: the UART driver's transmit buffer
+    /// (UART_XMIT_SIZE), sent when output starts again.
     var stopped = false, tcoStopped = false
+    let xmitBuf: UnsafeMutablePointer<UInt8>
+    var xmitCount = 0
     /// Bumped by each hangup: a file opened before it is hung up (Linux
     /// points each such file's f_op at hung_up_tty_fops; we compare numbers).
     var hangups: UInt32 = 0
@@ -103,7 +107,10 @@ final class TtyStruct {
     /// tty_kref: the driver's own reference, open files, sessions.
     let kref = Atomic<Int>(1)
 
-    init(buffer: UnsafeMutablePointer<UInt8>) { readBuf = buffer }
+    init(readBuf: UnsafeMutablePointer<UInt8>, xmitBuf: UnsafeMutablePointer<UInt8>) {
+        self.readBuf = readBuf
+        self.xmitBuf = xmitBuf
+    }
 
     func has(iflag f: UInt32) -> Bool { termios.iflag & f != 0 }
     func has(oflag f: UInt32) -> Bool { termios.oflag & f != 0 }
@@ -113,10 +120,28 @@ final class TtyStruct {
 /// ttyS0, made by tty_init().
 var console_tty: TtyStruct? = nil
 
-/// tty_init(): the one terminal and its input ring.
+let UART_XMIT_SIZE = 4096
+
+/// tty_init(): the one terminal, its input ring and its transmit buffer.
 func tty_init() {
-    let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: N_TTY_BUF_SIZE)
-    console_tty = TtyStruct(buffer: buf)
+    console_tty = TtyStruct(readBuf: UnsafeMutablePointer<UInt8>.allocate(capacity: N_TTY_BUF_SIZE),
+                            xmitBuf: UnsafeMutablePointer<UInt8>.allocate(capacity: UART_XMIT_SIZE))
+}
+
+/// uart_write(): bytes for the line, with the tty lock held — sent at once,
+/// or kept while output is stopped (what does not fit is dropped; writers
+/// wait for room first, so only echoes can be).
+func uart_write(_ tty: TtyStruct, _ bytes: UnsafeRawBufferPointer) {
+    guard tty.stopped else { console_write(bytes); return }
+    let n = min(bytes.count, UART_XMIT_SIZE - tty.xmitCount)
+    for i in 0..<n { tty.xmitBuf[tty.xmitCount + i] = bytes[i] }
+    tty.xmitCount += n
+}
+
+/// tty_driver_flush_buffer(): what output holds is thrown away (TCOFLUSH,
+/// ISIG without NOFLSH, a hangup).
+func tty_driver_flush_buffer(_ tty: TtyStruct) {
+    tty.xmitCount = 0
 }
 
 func tty_kref_get(_ tty: TtyStruct) { tty.kref.wrappingAdd(1, ordering: .relaxed) }

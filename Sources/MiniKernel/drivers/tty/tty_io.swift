@@ -53,8 +53,9 @@ func tty_add_file(_ tty: TtyStruct, _ f: File) {
 }
 
 /// tty_release(): the last close of the terminal leaves no session holding
-/// it and forgets its window size and unread input (Linux frees the
-/// tty_struct then; the line's termios survive, as the driver keeps them).
+/// it and forgets its window size, unread input and held output (Linux frees
+/// the tty_struct then, after up to 30 s for held output to drain; the
+/// line's termios survive, as the driver keeps them).
 private func tty_release(_ f: File) {
     guard let tty = console_tty else { return }
     let last = tty.lock.withLock { () -> Bool in
@@ -65,6 +66,7 @@ private func tty_release(_ f: File) {
         tty_release_session(tty)
         tty.lock.withLock {
             n_tty_flush_input(tty)
+            tty_driver_flush_buffer(tty)
             tty.winsize = WinSize()
         }
     }

@@ -4,8 +4,9 @@
 //
 // Changing the settings (TCSETS*, TCFLSH, TCXONC, TIOCSPGRP, TCSBRK) is
 // "using" the terminal: a background group is stopped with SIGTTOU first
-// (tty_check_change). Output is written synchronously, so the "wait until
-// sent" of TCSETSW, TCSETSF and TCSBRK has nothing to wait for.
+// (tty_check_change). Output is written synchronously unless ^S or TCOOFF
+// holds it, so the "wait until sent" of TCSETSW, TCSETSF and TCSBRK waits
+// only for held output.
 
 import CShim
 
@@ -29,7 +30,7 @@ private func baud_rate(_ code: UInt32) -> UInt32 {
 }
 
 /// set_termios(): TCSETS and friends. TCSETSF also drops typed-ahead input.
-private func set_termios(_ tty: TtyStruct, _ arg: UInt64, flush: Bool, v2: Bool) -> Int {
+private func set_termios(_ tty: TtyStruct, _ arg: UInt64, flush: Bool, wait: Bool, v2: Bool) -> Int {
     let r = tty_check_change(tty)
     if r != 0 { return r }
     var t = tty.lock.withLock { tty.termios }
@@ -41,6 +42,7 @@ private func set_termios(_ tty: TtyStruct, _ arg: UInt64, flush: Bool, v2: Bool)
         let ibaud = (t.cflag >> 16) & CBAUD
         t.ispeed = ibaud == 0 ? t.ospeed : baud_rate(ibaud)
     }
+    if wait && !tty_wait_until_sent(tty) { return Errno.ERESTARTSYS.negated }
     tty.lock.withLock {
         if flush { n_tty_flush_input(tty) }
         let old = tty.termios
@@ -75,7 +77,7 @@ func tty_ioctl(_ tty: TtyStruct, _ f: File, _ cmd: UInt32, _ arg: UInt64) -> Int
     case TIOCSETD, TCSBRK, TCSBRKP:
         let r = tty_check_change(tty)
         if r != 0 { return r }
-        if signal_pending(current) { return Errno.EINTR.negated }
+        if !tty_wait_until_sent(tty) { return Errno.EINTR.negated }
     default: break
     }
     switch cmd {
@@ -101,15 +103,13 @@ func tty_ioctl(_ tty: TtyStruct, _ f: File, _ cmd: UInt32, _ arg: UInt64) -> Int
         tty_vhangup(tty)
         return 0
     case TCSBRK, TCSBRKP:
-        // tcdrain() (TCSBRK 1): output is already sent. A break (0) is not
-        // put on the line.
-        return 0
+        return 0                       // tcdrain() (TCSBRK 1) waited above; a break (0) is not put on the line
     case TIOCGSERIAL:
         return tty_tiocgserial(arg)
     case UInt32(truncatingIfNeeded: FIONREAD):
         return put_user(Int32(n_tty_inq(tty)), arg) ? 0 : Errno.EFAULT.negated
-    case TIOCOUTQ:
-        return put_user(Int32(0), arg) ? 0 : Errno.EFAULT.negated
+    case TIOCOUTQ:                                              // tty_chars_in_buffer()
+        return put_user(Int32(tty.lock.withLock { tty.xmitCount }), arg) ? 0 : Errno.EFAULT.negated
     default:
         break
     }
@@ -136,14 +136,19 @@ func tty_ioctl(_ tty: TtyStruct, _ f: File, _ cmd: UInt32, _ arg: UInt64) -> Int
         let r = tty_check_change(tty)
         if r != 0 { return r }
         guard arg <= 2 else { return Errno.EINVAL.negated }      // TCIFLUSH, TCOFLUSH, TCIOFLUSH
-        if arg != 1 { tty.lock.withLock { n_tty_flush_input(tty) } }
+        tty.lock.withLock {
+            if arg != 1 { n_tty_flush_input(tty) }
+            if arg != 0 { tty_driver_flush_buffer(tty) }
+        }
+        tty_wakeup_writers(tty)
         return 0
     case TCGETS, TCGETS2:
         var t = tty.lock.withLock { tty.termios }
         let n = cmd == TCGETS ? 36 : 44
         return withUnsafeBytes(of: &t) { copy_to_user(arg, $0.baseAddress.unsafelyUnwrapped, n) } ? 0 : Errno.EFAULT.negated
     case TCSETS, TCSETSW, TCSETSF, TCSETS2, TCSETSW2, TCSETSF2:
-        return set_termios(tty, arg, flush: cmd == TCSETSF || cmd == TCSETSF2, v2: cmd > 0xffff)
+        return set_termios(tty, arg, flush: cmd == TCSETSF || cmd == TCSETSF2, wait: cmd != TCSETS && cmd != TCSETS2,
+                           v2: cmd > 0xffff)
     default:
         return Errno.ENOTTY.negated
     }

@@ -175,6 +175,7 @@ func __tty_hangup(_ tty: TtyStruct, exitSession: Bool) {
     for _ in 0..<refs { tty_kref_put(tty) }
     tty.lock.withLock {
         n_tty_flush_input(tty)                       // tty_ldisc_hangup()
+        tty_driver_flush_buffer(tty)
         tty.ldata.column = 0
         tty.stopped = false
         tty.tcoStopped = false
