@@ -56,6 +56,16 @@ struct LeakCheck: Equatable {
     static let names = ["tasks", "pids", "free_frames", "kmalloc_objects", "files", "inodes", "pipes", "pidfds", "posix_timers", "sem_arrays", "shm_segments", "tty_refs"]
     var counters: [Counter]
 
+    /// What `leakcheck` says about a boot, from its kernel lines: nil when its line is there
+    /// with every counter back where it began, else what is wrong.
+    static func problem(_ kernelMessages: [String]) -> String? {
+        guard let line = kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) else {
+            return "no leakcheck line of LeakCheck's shape: \(kernelMessages.last(where: { $0.hasPrefix("leakcheck") }) ?? "none")"
+        }
+        let leaks = check.counters.filter { $0.before != $0.after }
+        return leaks.isEmpty ? nil : "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", ")
+    }
+
     /// nil unless `message` has exactly the documented shape.
     init?(_ message: String) {
         let words = message.split(separator: " ")

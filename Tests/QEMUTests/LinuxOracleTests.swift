@@ -46,9 +46,7 @@ struct LinuxOracleTests {
         let (mk, _) = try await expectSameAsLinux(initrd: URL(fileURLWithPath: cpio),
                                                   append: "console=ttyS0 quiet panic=-1 leakcheck init=/init", smp: smp)
         expectOutcome(mk, .poweroff)                        // init exited 0
-        let check = mk.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }).flatMap(LeakCheck.init)
-        let leaks = check?.counters.filter { $0.before != $0.after }.map { "\($0.name) \($0.before)->\($0.after)" }
-        expect(mk, leaks == [], "leakcheck: \(leaks.map { $0.joined(separator: ", ") } ?? "no line")")
+        expectNoLeaks(mk)
     }
 
     /// Debian's busybox as init from rdinit=, with its argument in double quotes (one word

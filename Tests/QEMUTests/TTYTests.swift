@@ -146,19 +146,9 @@ struct TTYTests {
             Issue.record(Comment(rawValue: "\(c.scenario), -smp \(c.smp): MiniKernel's init ended with wait status "
                                  + "\(status.map { String($0, radix: 16) } ?? "none"), not 0; whole console: \(minikernel.consoleFile.path)"))
         }
-        let messages = Console.kernelMessages(minikernel.console)
-        if let line = messages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
-            let leaks = check.counters.filter { $0.before != $0.after }
-            if !leaks.isEmpty {
-                failed = true
-                Issue.record(Comment(rawValue: "\(c.scenario), -smp \(c.smp): leaked under MiniKernel: "
-                                     + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", ")
-                                     + "\nwhole console: \(minikernel.consoleFile.path)"))
-            }
-        } else {
+        if let problem = LeakCheck.problem(Console.kernelMessages(minikernel.console)) {
             failed = true
-            Issue.record(Comment(rawValue: "\(c.scenario), -smp \(c.smp): no leakcheck line of LeakCheck's shape under "
-                                 + "MiniKernel: \(messages.last(where: { $0.hasPrefix("leakcheck") }) ?? "none")"
+            Issue.record(Comment(rawValue: "\(c.scenario), -smp \(c.smp), MiniKernel: \(problem)"
                                  + "\nwhole console: \(minikernel.consoleFile.path)"))
         }
         if failed { Self.keep(minikernel) }

@@ -41,11 +41,12 @@ func expectSameAsLinux(_ boot: BootResult, nativeOutput: String?, nativeStatus: 
     let status = UserOutput.initExitStatus(boot.console)
     expect(boot, status == nativeStatus, "init's wait status \(status.map { String($0, radix: 16) } ?? "none"), "
            + "natively \(String(nativeStatus, radix: 16))", sourceLocation: sourceLocation)
-    if let line = boot.kernelMessages.last(where: { $0.hasPrefix("leakcheck:") }), let check = LeakCheck(line) {
-        let leaks = check.counters.filter { $0.before != $0.after }
-        expect(boot, leaks.isEmpty, "leaked: " + leaks.map { "\($0.name) \($0.before)->\($0.after)" }.joined(separator: ", "),
-               sourceLocation: sourceLocation)
-    } else {
-        Issue.record(Comment(rawValue: "no leakcheck line\n\(boot)"), sourceLocation: sourceLocation)
+    expectNoLeaks(boot, sourceLocation: sourceLocation)
+}
+
+/// `leakcheck`'s line is there, every counter back where it began.
+func expectNoLeaks(_ boot: BootResult, sourceLocation: SourceLocation = #_sourceLocation) {
+    if let problem = LeakCheck.problem(boot.kernelMessages) {
+        Issue.record(Comment(rawValue: "\(problem)\n\(boot)"), sourceLocation: sourceLocation)
     }
 }

@@ -183,15 +183,7 @@ enum QEMU {
     /// QEMU, to type at it), in one of `boot`'s slots: it counts against `maxConcurrent` like
     /// any boot, and its deadline should start inside `body`.
     static func withSlot<R: Sendable>(_ body: () async throws -> R) async throws -> R {
-        await slots.acquire()
-        do {
-            let r = try await body()
-            await slots.release()
-            return r
-        } catch {
-            await slots.release()
-            throw error
-        }
+        try await slots.holding(body)
     }
 
     private static let slots = AsyncSemaphore(maxConcurrent)
@@ -203,15 +195,7 @@ enum QEMU {
 /// own deadline. The deadline starts when the job does.
 enum HostJobs {
     static func run<R: Sendable>(_ job: () async throws -> R) async throws -> R {
-        await slots.acquire()
-        do {
-            let r = try await job()
-            await slots.release()
-            return r
-        } catch {
-            await slots.release()
-            throw error
-        }
+        try await slots.holding(job)
     }
 
     private static let slots = AsyncSemaphore(2 * max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -266,6 +250,19 @@ actor AsyncSemaphore {
             available += 1
         } else {
             waiters.removeFirst().resume()
+        }
+    }
+
+    /// `body` run in a slot, released however it ends.
+    nonisolated func holding<R: Sendable>(_ body: () async throws -> R) async throws -> R {
+        await acquire()
+        do {
+            let r = try await body()
+            await release()
+            return r
+        } catch {
+            await release()
+            throw error
         }
     }
 }
