@@ -14,9 +14,10 @@
 // the receive interrupt off (throttle) and the bytes wait in the UART and
 // QEMU until a reader makes room.
 //
-// Simplified: no ECHOPRT, PARMRK, IUTF8, EXTPROC or packet mode; echoes are
-// written at once rather than through Linux's echo buffer (they are not held
-// back while output is stopped).
+// Simplified: no ECHOPRT, PARMRK, IUTF8, EXTPROC or packet mode; echoes go
+// to the UART driver at once rather than through Linux's echo buffer (while
+// output is stopped they join the held output, and are dropped when that
+// 4 KiB is full, where Linux would keep them in the echo buffer).
 
 import CShim
 
