@@ -421,9 +421,11 @@ func n_tty_read(_ tty: TtyStruct, _ f: File, _ ubuf: UInt64, _ count: Int) -> In
         if r < 0 { return r }
     }
     var minimum = 0, interval: UInt64 = 0, timeout: UInt64? = nil      // nil: for ever
-    let setup = tty.lock.withLock { (tty.icanon, Int(tty.termios[VMIN]), UInt64(tty.termios[VTIME]) * 100_000_000) }
-    if !setup.0 {
-        if setup.1 > 0 { minimum = setup.1; interval = setup.2 } else { timeout = setup.2; minimum = 1 }
+    let (canon, vmin, vtime) = tty.lock.withLock {
+        (tty.icanon, Int(tty.termios[VMIN]), UInt64(tty.termios[VTIME]) * 100_000_000)
+    }
+    if !canon {
+        if vmin > 0 { minimum = vmin; interval = vtime } else { timeout = vtime; minimum = 1 }
     }
     var kbuf = InlineArray<256, UInt8>(repeating: 0)
     var done = 0, ret = 0
@@ -456,7 +458,7 @@ func n_tty_read(_ tty: TtyStruct, _ f: File, _ ubuf: UInt64, _ count: Int) -> In
         let copied = withUnsafeBytes(of: &kbuf) { copy_to_user(ubuf + UInt64(done), $0.baseAddress.unsafelyUnwrapped, n) }
         if !copied { ret = Errno.EFAULT.negated; break }
         done += n
-        if tty.icanon ? lineDone : done >= minimum { break }
+        if canon ? lineDone : done >= minimum { break }
         if interval != 0 { timeout = interval }
     }
     if done > 0 { return done }
